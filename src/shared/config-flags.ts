@@ -1,0 +1,64 @@
+/**
+ * Command-line flags for config keys: every command that needs config declares the keys it
+ * uses, and the flags are mapped back to ConfigFlags for loadConfig (flags > env > defaults).
+ */
+import { Option, type Command } from 'commander';
+import type { ConfigFlags, ConfigKey } from './config.js';
+import { ENV_NAMES } from './config.js';
+
+interface FlagSpec {
+  flag: string;
+  help: string;
+  /** Converts the flag's text to the config value (e.g. seconds to ms). */
+  map?: (raw: string) => unknown;
+}
+
+const seconds = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Math.round(Number(raw) * 1000) : raw);
+
+export const FLAGS: Partial<Record<ConfigKey, FlagSpec>> = {
+  redisUrl: { flag: '--redis-url <url>', help: 'Redis URL' },
+  databaseUrl: { flag: '--database-url <url>', help: 'PostgreSQL URL' },
+  prefix: { flag: '--prefix <prefix>', help: 'Redis key prefix, so several deployments can share one Redis' },
+  logLevel: { flag: '--log-level <level>', help: 'fatal|error|warn|info|debug|trace|silent' },
+  daemonId: { flag: '--daemon-id <id>', help: 'this daemon\'s id (default: host-pid)' },
+  workers: { flag: '--workers <n>', help: 'crawler processes (default: one per CPU)' },
+  concurrency: { flag: '--concurrency <n>', help: 'concurrent pages per crawler process' },
+  graceMs: { flag: '--grace <seconds>', help: 'how long in-flight pages may take to finish at shutdown', map: seconds },
+  snapshotDir: { flag: '--snapshot-dir <dir>', help: 'where heap snapshots and profiles are written' },
+  heapCapMb: { flag: '--heap-cap <MB>', help: 'V8 heap cap of each crawler process (--max-old-space-size); 0 = Node default' },
+  maxWorkerMemoryMb: { flag: '--max-worker-memory <MB>', help: 'soft RSS limit: a crawler process over it is recycled (0 = off)' },
+  maxJobsPerWorker: { flag: '--max-jobs-per-worker <n>', help: 'recycle a crawler process after this many pages (0 = off)' },
+  recycleOnLeak: { flag: '--recycle-on-leak', help: 'recycle a crawler process once the leak sentinel has reported it' },
+  handler: { flag: '--handler <module>', help: 'extraction handler module for crawls that name none' },
+  sampleIntervalMs: { flag: '--sample-interval <seconds>', help: 'memory sampling interval', map: seconds },
+};
+
+export function addConfigFlags(command: Command, keys: readonly ConfigKey[]): Command {
+  for (const key of keys) {
+    const spec = FLAGS[key];
+    if (!spec) throw new Error(`no flag defined for config key ${key}`);
+    command.addOption(new Option(spec.flag, `${spec.help} [env ${ENV_NAMES[key]}]`));
+  }
+  return command;
+}
+
+/** Picks the config flags out of commander's parsed options. */
+export function configFlagsFrom(options: Record<string, unknown>, keys: readonly ConfigKey[]): ConfigFlags {
+  const flags: ConfigFlags = {};
+  for (const key of keys) {
+    const spec = FLAGS[key];
+    if (!spec) continue;
+    const attr = camel(spec.flag.split(' ')[0]!.replace(/^--/, ''));
+    const raw = options[attr];
+    if (raw === undefined) continue;
+    flags[key] = typeof raw === 'string' && spec.map ? spec.map(raw) : raw;
+  }
+  return flags;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The keys every command that talks to Redis and PostgreSQL accepts. */
+export const CONNECTION_KEYS = ['redisUrl', 'databaseUrl', 'prefix', 'logLevel'] as const satisfies readonly ConfigKey[];

@@ -1,0 +1,181 @@
+/**
+ * Configuration: flags > environment > defaults, validated once with zod (every problem
+ * reported together), then frozen and passed down. This is the only module that reads
+ * process.env. Crawl options (scope, politeness, limits) are not here: they are stored
+ * with each crawl, see crawl-options.ts.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { SpiderdError } from './errors.js';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])]).transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  redisUrl: z.string().url().refine((u) => /^rediss?:/.test(u), 'must be a redis:// or rediss:// URL'),
+  databaseUrl: z.string().url().refine((u) => /^postgres(ql)?:/.test(u), 'must be a postgresql:// URL'),
+  prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 characters)'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  daemonId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only'),
+  workers: int(1, 256),
+  concurrency: int(1, 1000),
+  graceMs: int(0, 3_600_000),
+  heartbeatMs: int(200, 60_000),
+  restartBaseMs: int(10, 600_000),
+  restartMaxMs: int(10, 3_600_000),
+  /** Crashes within crashWindowMs after which a slot is given up and reported. */
+  crashLoopLimit: int(1, 1000),
+  crashWindowMs: int(1000, 86_400_000),
+  connectTimeoutMs: int(100, 600_000),
+  headersTimeoutMs: int(100, 600_000),
+  bodyTimeoutMs: int(100, 600_000),
+  maxBodyBytes: int(1024, 1024 ** 3),
+  maxDecompressedBytes: int(1024, 4 * 1024 ** 3),
+  maxRedirects: int(0, 20),
+  /** Attempts per URL for transient failures (timeouts, 5xx, 429). */
+  attempts: int(1, 50),
+  retryBaseMs: int(10, 3_600_000),
+  /** Page writes are batched: flushed at this many pages or after flushMs. */
+  batchSize: int(1, 10_000),
+  flushMs: int(1, 10_000),
+  /** Memory sampling and leak hunting. */
+  sampleIntervalMs: int(100, 3_600_000),
+  snapshotDir: z.string().min(1),
+  heapCapMb: int(0, 1_000_000),
+  maxWorkerMemoryMb: int(0, 1_000_000),
+  maxJobsPerWorker: int(0, Number.MAX_SAFE_INTEGER),
+  recycleOnLeak: bool,
+  leakSentinel: bool,
+  /** Sentinel: jobs before fitting, growth threshold (MB per 1,000 jobs), jobs between snapshots. */
+  leakWarmupJobs: int(1, 10_000_000),
+  leakThresholdMbPer1kJobs: z.coerce.number().positive(),
+  leakSnapshotGapJobs: int(1, 10_000_000),
+  snapshotMaxFiles: int(1, 100_000),
+  snapshotMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
+  snapshotMinIntervalMs: int(0, 86_400_000),
+  handler: z.string().min(1).optional(),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+export type ConfigKey = keyof Config;
+
+const DEFAULTS: { [K in ConfigKey]?: unknown } = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  databaseUrl: 'postgresql://postgres@127.0.0.1:5432/spiderd',
+  prefix: 'spiderd',
+  logLevel: 'info',
+  daemonId: `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60)}-${process.pid}`,
+  workers: os.availableParallelism(),
+  concurrency: 16,
+  graceMs: 30_000,
+  heartbeatMs: 5_000,
+  restartBaseMs: 1_000,
+  restartMaxMs: 60_000,
+  crashLoopLimit: 5,
+  crashWindowMs: 60_000,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 15_000,
+  bodyTimeoutMs: 30_000,
+  maxBodyBytes: 5 * 1024 * 1024,
+  maxDecompressedBytes: 20 * 1024 * 1024,
+  maxRedirects: 5,
+  attempts: 4,
+  retryBaseMs: 2_000,
+  batchSize: 64,
+  flushMs: 20,
+  sampleIntervalMs: 5_000,
+  snapshotDir: path.join(os.tmpdir(), 'spiderd-snapshots'),
+  heapCapMb: 2048,
+  maxWorkerMemoryMb: 0,
+  maxJobsPerWorker: 0,
+  recycleOnLeak: false,
+  leakSentinel: true,
+  leakWarmupJobs: 500,
+  leakThresholdMbPer1kJobs: 5,
+  leakSnapshotGapJobs: 200,
+  snapshotMaxFiles: 20,
+  snapshotMaxBytes: 4 * 1024 ** 3,
+  snapshotMinIntervalMs: 600_000,
+};
+
+/** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
+export const ENV_NAMES: { [K in ConfigKey]: string } = {
+  redisUrl: 'REDIS_URL',
+  databaseUrl: 'DATABASE_URL',
+  prefix: 'SPIDERD_PREFIX',
+  logLevel: 'SPIDERD_LOG_LEVEL',
+  daemonId: 'SPIDERD_DAEMON_ID',
+  workers: 'SPIDERD_WORKERS',
+  concurrency: 'SPIDERD_CONCURRENCY',
+  graceMs: 'SPIDERD_GRACE_MS',
+  heartbeatMs: 'SPIDERD_HEARTBEAT_MS',
+  restartBaseMs: 'SPIDERD_RESTART_BASE_MS',
+  restartMaxMs: 'SPIDERD_RESTART_MAX_MS',
+  crashLoopLimit: 'SPIDERD_CRASH_LOOP_LIMIT',
+  crashWindowMs: 'SPIDERD_CRASH_WINDOW_MS',
+  connectTimeoutMs: 'SPIDERD_CONNECT_TIMEOUT_MS',
+  headersTimeoutMs: 'SPIDERD_HEADERS_TIMEOUT_MS',
+  bodyTimeoutMs: 'SPIDERD_BODY_TIMEOUT_MS',
+  maxBodyBytes: 'SPIDERD_MAX_BODY_BYTES',
+  maxDecompressedBytes: 'SPIDERD_MAX_DECOMPRESSED_BYTES',
+  maxRedirects: 'SPIDERD_MAX_REDIRECTS',
+  attempts: 'SPIDERD_ATTEMPTS',
+  retryBaseMs: 'SPIDERD_RETRY_BASE_MS',
+  batchSize: 'SPIDERD_BATCH_SIZE',
+  flushMs: 'SPIDERD_FLUSH_MS',
+  sampleIntervalMs: 'SPIDERD_SAMPLE_INTERVAL_MS',
+  snapshotDir: 'SPIDERD_SNAPSHOT_DIR',
+  heapCapMb: 'SPIDERD_HEAP_CAP_MB',
+  maxWorkerMemoryMb: 'SPIDERD_MAX_WORKER_MEMORY_MB',
+  maxJobsPerWorker: 'SPIDERD_MAX_JOBS_PER_WORKER',
+  recycleOnLeak: 'SPIDERD_RECYCLE_ON_LEAK',
+  leakSentinel: 'SPIDERD_LEAK_SENTINEL',
+  leakWarmupJobs: 'SPIDERD_LEAK_WARMUP_JOBS',
+  leakThresholdMbPer1kJobs: 'SPIDERD_LEAK_THRESHOLD_MB_PER_1K_JOBS',
+  leakSnapshotGapJobs: 'SPIDERD_LEAK_SNAPSHOT_GAP_JOBS',
+  snapshotMaxFiles: 'SPIDERD_SNAPSHOT_MAX_FILES',
+  snapshotMaxBytes: 'SPIDERD_SNAPSHOT_MAX_BYTES',
+  snapshotMinIntervalMs: 'SPIDERD_SNAPSHOT_MIN_INTERVAL_MS',
+  handler: 'SPIDERD_HANDLER',
+};
+
+export type ConfigFlags = { [K in ConfigKey]?: unknown };
+
+/**
+ * Builds the frozen config. `flags` are the parsed CLI flags already mapped to config
+ * keys (undefined = not given). Throws SPIDERD_CONFIG_INVALID listing every problem,
+ * each naming the flag or variable it came from.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const key of Object.keys(ENV_NAMES) as ConfigKey[]) {
+    const envName = ENV_NAMES[key];
+    if (flags[key] !== undefined) {
+      merged[key] = flags[key];
+      source[key] = `flag for ${key}`;
+    } else if (env[envName] !== undefined && env[envName] !== '') {
+      merged[key] = env[envName];
+      source[key] = `environment variable ${envName}`;
+    } else if (DEFAULTS[key] !== undefined) {
+      merged[key] = DEFAULTS[key];
+      source[key] = `default for ${key}`;
+    }
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const from = source[key] ?? key;
+      return `  - ${from}: ${issue.message}`;
+    });
+    throw new SpiderdError('SPIDERD_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Re-validates a config received over IPC from the supervisor (children read no environment). */
+export function configFromMessage(raw: unknown): Config {
+  return Object.freeze(schema.parse(raw));
+}

@@ -1,0 +1,37 @@
+/**
+ * Options stored with each crawl (in crawls.options), so every process and every daemon
+ * applies the same ones. Defaults are polite.
+ */
+import { z } from 'zod';
+
+const regex = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+
+export const crawlOptionsSchema = z.object({
+  /** host: the seeds' hosts only; domain: their registrable domains and subdomains; any: no limit. */
+  scope: z.enum(['host', 'domain', 'any']).default('host'),
+  include: z.array(regex).default([]),
+  exclude: z.array(regex).default([]),
+  maxDepth: z.number().int().min(0).max(1000).default(10),
+  /** 0 = no limit. Counts every URL the crawl discovers (seeds included). */
+  maxPages: z.number().int().min(0).default(0),
+  perHostConcurrency: z.number().int().min(1).max(1000).default(2),
+  perHostDelayMs: z.number().int().min(0).max(3_600_000).default(1000),
+  userAgent: z.string().min(1).max(500).default('spiderd/0.1 (+https://github.com/spiderd/spiderd)'),
+  ignoreRobots: z.boolean().default(false),
+  /** Path of an extraction handler module for this crawl (overrides the daemon's --handler). */
+  handler: z.string().min(1).optional(),
+});
+
+export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;
+export const DEFAULT_CRAWL_OPTIONS: CrawlOptions = crawlOptionsSchema.parse({});
+
+export function parseCrawlOptions(raw: unknown): CrawlOptions {
+  return crawlOptionsSchema.parse(raw ?? {});
+}

@@ -1,0 +1,42 @@
+/**
+ * The supervisor <-> crawler-process protocol: one discriminated union per direction,
+ * handled by an exhaustive switch on both sides (src/daemon/child-handle.ts and
+ * src/workers/main.ts). Sent with fork(..., { serialization: 'advanced' }).
+ */
+import type { Config } from './config.js';
+import type { MemSample } from './mem-sample.js';
+
+export type DrainReason = 'shutdown' | 'parent-gone' | 'max-jobs' | 'max-memory' | 'leak';
+
+/** What a control request asks a process to do (see control.ts for the Redis side). */
+export type ControlAction =
+  | { kind: 'heap-snapshot' }
+  | { kind: 'heap-profile'; seconds: number }
+  | { kind: 'cpu-profile'; seconds: number };
+
+export interface ControlFile {
+  path: string;
+  bytes: number;
+}
+
+export type ParentMessage =
+  | { type: 'init'; config: Config; daemonId: string; workerId: string }
+  | { type: 'shutdown'; graceMs: number }
+  | { type: 'control'; requestId: string; action: ControlAction; dir: string; fileStem: string };
+
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'stats'; sample: MemSample }
+  | { type: 'draining'; reason: DrainReason; detail: string }
+  | { type: 'control-result'; requestId: string; ok: true; files: ControlFile[] }
+  | { type: 'control-result'; requestId: string; ok: false; code: string; message: string }
+  | { type: 'fatal'; code: string; message: string };
+
+export function assertNever(value: never, what: string): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
+}
+
+/** Narrow check for messages arriving on process 'message' (they are unknown until checked). */
+export function isMessage<T extends { type: string }>(raw: unknown): raw is T {
+  return typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string';
+}

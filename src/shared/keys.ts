@@ -1,0 +1,25 @@
+/** Every Redis key and channel spiderd uses, under the deployment's prefix. */
+export const QUEUE_NAME = 'pages';
+
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ's own prefix: its keys are `${prefix}:pages:*`. */
+    bullPrefix: prefix,
+    /** Set of live daemon ids; each has a heartbeat key that expires. */
+    daemons: `${prefix}:daemons`,
+    daemon: (daemonId: string) => `${prefix}:daemon:${daemonId}`,
+    /** Capped memory-sample history of one process. */
+    memHistory: (daemonId: string, workerId: string) => `${prefix}:mem:${daemonId}:${workerId}`,
+    /** Per-host politeness: in-flight leases (zset) and the next allowed start time. */
+    hostLeases: (host: string) => `${prefix}:host:${host}:leases`,
+    hostNext: (host: string) => `${prefix}:host:${host}:next`,
+    /** Cached robots.txt per origin, and the lock that makes one process fetch it. */
+    robots: (origin: string) => `${prefix}:robots:${origin}`,
+    robotsLock: (origin: string) => `${prefix}:robots-lock:${origin}`,
+    /** Control requests to one daemon, and the list a requester waits on for replies. */
+    control: (daemonId: string) => `${prefix}:control:${daemonId}`,
+    reply: (requestId: string) => `${prefix}:reply:${requestId}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
