@@ -3,7 +3,7 @@
  * the last major GC (seen through a PerformanceObserver on 'gc' entries), and event-loop
  * delay. Used by the supervisor and every crawler process.
  */
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { MemSample } from '../mem-sample.js';
 
 export interface Sampler {
