@@ -5,6 +5,8 @@ export function redisKeys(prefix: string) {
   return {
     /** BullMQ's own prefix: its keys are `${prefix}:pages:*`. */
     bullPrefix: prefix,
+    /** Present while Redis still holds spiderd's data; missing after Redis lost it (restart without persistence). */
+    epoch: `${prefix}:epoch`,
     /** Set of live daemon ids; each has a heartbeat key that expires. */
     daemons: `${prefix}:daemons`,
     daemon: (daemonId: string) => `${prefix}:daemon:${daemonId}`,
