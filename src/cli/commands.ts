@@ -1,4 +1,17 @@
+/** The client commands. One file per command; each registers itself here. */
 import type { Command } from 'commander';
+import { registerDemo } from './demo.js';
+import { registerEnqueue } from './enqueue.js';
+import { registerExport } from './export.js';
+import { registerMigrate } from './migrate.js';
+import { registerRequeue } from './requeue.js';
+import { registerStatus } from './status.js';
 
-/** PLACEHOLDER: the CLI helper replaces this with the real commands. */
-export function registerCliCommands(_program: Command): void {}
+export function registerCliCommands(program: Command): void {
+  registerEnqueue(program);
+  registerStatus(program);
+  registerExport(program);
+  registerMigrate(program);
+  registerRequeue(program);
+  registerDemo(program);
+}

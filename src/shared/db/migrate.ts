@@ -101,7 +101,9 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
     await admin.connect();
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') {
+    const code = (err as { code?: string }).code;
+    // 42P04: it exists. 23505: another daemon created it at the same moment (pg_database_datname_index).
+    if (code !== '42P04' && code !== '23505') {
       throw new SpiderdError('SPIDERD_DB_UNAVAILABLE', `database "${name}" does not exist and could not be created: ${coerceError(err).message}`, { cause: err });
     }
   } finally {

@@ -23,7 +23,8 @@ export function normalizeUrl(raw: string, base?: string | URL): NormalizeResult 
   }
   if (url.hostname === '') return { ok: false, reason: 'URL has no host' };
   url.hash = '';
-  if (url.search === '?') url.search = '';
+  // `search` reads '' both with no query and with a bare '?'; assigning '' drops the bare '?'.
+  if (url.search === '') url.search = '';
   url.username = '';
   url.password = '';
   url.pathname = tidyEscapes(url.pathname);

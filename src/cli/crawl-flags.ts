@@ -1,0 +1,70 @@
+/**
+ * The crawl-option flags of `spiderd enqueue`: declared once, mapped to the stored
+ * CrawlOptions, validated with crawlOptionsSchema. A bad value names the flag and what is valid.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
+import { SpiderdError } from '../shared/errors.js';
+
+type Key = keyof CrawlOptions;
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const FLAGS: Array<{ key: Key; flag: string; help: string; kind: 'string' | 'int' | 'list' | 'bool' }> = [
+  { key: 'scope', flag: '--scope <scope>', help: 'host (the seeds\' hosts), domain (their registrable domains) or any [default host]', kind: 'string' },
+  { key: 'include', flag: '--include <regex>', help: 'follow only URLs matching one of these (repeatable)', kind: 'list' },
+  { key: 'exclude', flag: '--exclude <regex>', help: 'never follow URLs matching (repeatable)', kind: 'list' },
+  { key: 'maxDepth', flag: '--max-depth <n>', help: 'links followed at most this deep below a seed, 0-1000 [default 10]', kind: 'int' },
+  { key: 'maxPages', flag: '--max-pages <n>', help: 'stop discovering after this many URLs, 0 = no limit [default 0]', kind: 'int' },
+  { key: 'perHostConcurrency', flag: '--per-host-concurrency <n>', help: 'pages in flight per host across all processes, 1-1000 [default 2]', kind: 'int' },
+  { key: 'perHostDelayMs', flag: '--per-host-delay <ms>', help: 'minimum gap between two requests to a host [default 1000]', kind: 'int' },
+  { key: 'userAgent', flag: '--user-agent <ua>', help: 'User-Agent header (also used for robots.txt rules)', kind: 'string' },
+  { key: 'ignoreRobots', flag: '--ignore-robots', help: 'do not honour robots.txt (only for sites you own)', kind: 'bool' },
+  { key: 'handler', flag: '--handler <module>', help: 'extraction handler module for this crawl (stored as an absolute path)', kind: 'string' },
+];
+
+const flagName = (key: string) => FLAGS.find((f) => f.key === key)?.flag.split(' ')[0] ?? key;
+
+export function addCrawlOptionFlags(command: Command): Command {
+  for (const f of FLAGS) {
+    const option = new Option(f.flag, f.help);
+    if (f.kind === 'list') option.argParser(collect);
+    command.addOption(option);
+  }
+  command.addOption(new Option('--no-ignore-robots', 'honour robots.txt again (the default)'));
+  return command;
+}
+
+/** Only the options whose flag was given, validated; throws SPIDERD_BAD_INPUT listing every bad flag. */
+export async function crawlOptionsFromFlags(opts: Record<string, unknown>): Promise<Partial<CrawlOptions>> {
+  const given: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const f of FLAGS) {
+    const raw = opts[f.key === 'perHostDelayMs' ? 'perHostDelay' : f.key];
+    if (raw === undefined) continue;
+    if (f.kind === 'int') {
+      if (typeof raw !== 'string' || !/^\s*-?\d+\s*$/.test(raw)) problems.push(`${flagName(f.key)} ${JSON.stringify(raw)}: must be a whole number`);
+      else given[f.key] = Number(raw);
+    } else if (f.key === 'handler') {
+      given[f.key] = path.resolve(String(raw));
+    } else {
+      given[f.key] = raw;
+    }
+  }
+  const parsed = crawlOptionsSchema.partial().safeParse(given);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const value = issue.path.length > 1 ? (given[key] as unknown[])[Number(issue.path[1])] : given[key];
+      problems.push(`${flagName(key)} ${JSON.stringify(value)}: ${issue.message}`);
+    }
+  }
+  if (typeof given.handler === 'string') {
+    await access(given.handler).catch(() => problems.push(`--handler: no such file ${given.handler as string}`));
+  }
+  if (problems.length > 0) throw new SpiderdError('SPIDERD_BAD_INPUT', `invalid crawl option: ${problems.join('; ')}`);
+  // Keep only what was given (zod fills in defaults even under .partial()).
+  const data = parsed.data as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(given).map((k) => [k, data[k]])) as Partial<CrawlOptions>;
+}

@@ -1,0 +1,95 @@
+/**
+ * What `status` reports per crawl, read from PostgreSQL (page counts by state and error code,
+ * the recent fetch rate) and Redis (jobs in flight). Works from any host.
+ */
+import type { Queue } from 'bullmq';
+import type { Db } from '../shared/db/client.js';
+import type { PageJob } from '../shared/queue.js';
+
+export interface CrawlStatus {
+  name: string;
+  id: number;
+  createdAt: string;
+  finished: boolean;
+  discovered: number;
+  queued: number;
+  inFlight: number;
+  fetched: number;
+  failed: number;
+  skipped: number;
+  failedByCode: Record<string, number>;
+  skippedByCode: Record<string, number>;
+  pagesPerSecond: number;
+  options: unknown;
+}
+
+export interface CrawlRow {
+  id: number;
+  name: string;
+  createdAt: Date;
+  options: unknown;
+}
+
+const RATE_WINDOW_MS = 60_000;
+
+/** Active BullMQ jobs per crawl id. */
+export async function inFlightByCrawl(queue: Queue<PageJob>): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const job of await queue.getJobs(['active'])) {
+    const id = job?.data?.crawlId;
+    if (typeof id === 'number') counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: CrawlRow[], now = new Date()): Promise<CrawlStatus[]> {
+  if (crawls.length === 0) return [];
+  const ids = crawls.map((c) => c.id);
+  const [byState, firstFetch, recent, inFlight] = await Promise.all([
+    db.page.groupBy({ by: ['crawlId', 'state', 'errorCode'], where: { crawlId: { in: ids } }, _count: { _all: true } }),
+    db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { not: null } }, _min: { fetchedAt: true } }),
+    db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { gt: new Date(now.getTime() - RATE_WINDOW_MS) } }, _count: { _all: true } }),
+    inFlightByCrawl(queue),
+  ]);
+  return crawls.map((crawl) => {
+    const s: CrawlStatus = {
+      name: crawl.name,
+      id: crawl.id,
+      createdAt: crawl.createdAt.toISOString(),
+      finished: false,
+      discovered: 0,
+      queued: 0,
+      inFlight: inFlight.get(crawl.id) ?? 0,
+      fetched: 0,
+      failed: 0,
+      skipped: 0,
+      failedByCode: {},
+      skippedByCode: {},
+      pagesPerSecond: 0,
+      options: crawl.options,
+    };
+    let queuedRows = 0;
+    for (const g of byState.filter((r) => r.crawlId === crawl.id)) {
+      const n = g._count._all;
+      s.discovered += n;
+      if (g.state === 'queued') queuedRows += n;
+      else s[g.state] += n;
+      const code = g.errorCode ?? 'unknown';
+      if (g.state === 'failed') s.failedByCode[code] = (s.failedByCode[code] ?? 0) + n;
+      if (g.state === 'skipped') s.skippedByCode[code] = (s.skippedByCode[code] ?? 0) + n;
+    }
+    s.queued = Math.max(0, queuedRows - s.inFlight);
+    s.finished = queuedRows === 0 && s.discovered > 0;
+    const first = firstFetch.find((r) => r.crawlId === crawl.id)?._min.fetchedAt ?? null;
+    const count = recent.find((r) => r.crawlId === crawl.id)?._count._all ?? 0;
+    s.pagesPerSecond = rate(count, first, now);
+    return s;
+  });
+}
+
+/** Pages fetched in the last 60 s per second, or over the crawl's fetch span when that is shorter. */
+export function rate(recentCount: number, firstFetch: Date | null, now: Date): number {
+  if (recentCount === 0 || firstFetch === null) return 0;
+  const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1_000, now.getTime() - firstFetch.getTime()));
+  return Math.round((recentCount / (windowMs / 1000)) * 100) / 100;
+}

@@ -1,0 +1,126 @@
+/**
+ * `spiderd demo`: crawls the bundled sample site with the real daemon, end to end, and prints
+ * what happened. The demo uses its own Redis prefix (`<prefix>-demo`) and its own database
+ * (`<database>_demo`), so it never mixes with a production deployment on the same servers
+ * (a daemon re-queues every crawl of its database when its Redis prefix is new).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startSampleSite, type SampleSite } from '../sample-site/index.js';
+import { EXIT, runAction } from '../shared/cli-run.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
+import { SpiderdError } from '../shared/errors.js';
+import { redactUrl } from '../shared/redact.js';
+import { addSeeds } from './add-seeds.js';
+import { Closers, connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { readCrawlStatuses } from './crawl-status.js';
+import { startDemoDaemon, type DemoDaemon } from './demo-daemon.js';
+import { removeStaleDemoState } from './demo-cleanup.js';
+import { demoSummary } from './demo-summary.js';
+import { waitForCrawl } from './wait-for-crawl.js';
+
+/** Give up when nothing moved for this long (the daemon's log says why). */
+const STALL_MS = 120_000;
+
+export function registerDemo(program: Command): void {
+  const cmd = program
+    .command('demo')
+    .description('crawl the bundled sample site with a real daemon and print a summary (needs Redis and PostgreSQL)')
+    .option('--pages <n>', 'pages in the sample site', '300')
+    .option('--workers <n>', 'crawler processes', '2');
+  addConfigFlags(cmd, CONNECTION_KEYS);
+  cmd.action(runAction(async (opts: Record<string, unknown>) => demo(opts)));
+}
+
+function intFlag(name: string, raw: unknown, min: number, max: number): number {
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim()) || n < min || n > max) {
+    throw new SpiderdError('SPIDERD_BAD_INPUT', `${name} ${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** The same server, database name + "_demo". */
+export function demoDatabaseUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1)) || 'spiderd';
+  url.pathname = `/${encodeURIComponent(`${name}_demo`)}`;
+  return url.toString();
+}
+
+async function demo(opts: Record<string, unknown>): Promise<number> {
+  const pages = intFlag('--pages', opts.pages, 1, 1_000_000);
+  const workers = intFlag('--workers', opts.workers, 1, 64);
+  const base = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
+  const config: Config = Object.freeze({ ...base, prefix: `${base.prefix}-demo`, databaseUrl: demoDatabaseUrl(base.databaseUrl) });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const closers = new Closers();
+  let site: SampleSite | null = null;
+  let daemon: DemoDaemon | null = null;
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    process.stderr.write(`\n${signal}: stopping the demo...\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const redis = await connectRedis(config, closers);
+    const db = await connectDb(config, closers);
+    const queue = openQueue(redis, config.prefix, closers);
+    const removed = await removeStaleDemoState(db, redis, queue, config.prefix);
+    if (removed) out(`removed ${removed} unfinished earlier demo crawl${removed === 1 ? '' : 's'}`);
+    site = await startSampleSite({ pages });
+    out(`sample site: ${site.origin} (${pages} pages)`);
+    const logFile = path.join(os.tmpdir(), `spiderd-demo-${Date.now()}.log`);
+    daemon = startDemoDaemon({
+      args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info'],
+      env: { ...process.env, REDIS_URL: config.redisUrl, DATABASE_URL: config.databaseUrl },
+      logFile,
+    });
+    out(`daemon: pid ${daemon.pid}, ${workers} crawler processes, Redis prefix ${config.prefix}, database ${redactUrl(config.databaseUrl)}`);
+    out(`daemon log: ${logFile}`);
+    const name = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+    const started = Date.now();
+    await addSeeds(db, queue, { name, options: { perHostDelayMs: 0, perHostConcurrency: 8 }, seeds: [site.seedUrl], attempts: config.attempts });
+    out(`crawl "${name}": seeded with ${site.seedUrl}`);
+    const crawl = await findCrawl(db, name);
+    let lastDone = -1;
+    let lastMove = Date.now();
+    const final = await waitForCrawl(
+      async () => {
+        const [s] = await readCrawlStatuses(db, queue, [crawl]);
+        const done = s!.fetched + s!.failed + s!.skipped;
+        if (done !== lastDone) [lastDone, lastMove] = [done, Date.now()];
+        return s!;
+      },
+      {
+        check: () => {
+          if (interrupted) throw new SpiderdError('SPIDERD_SHUTDOWN_FORCED', `interrupted by ${interrupted}`);
+          if (daemon?.exit) throw new SpiderdError('SPIDERD_INTERNAL', `the daemon exited early (code ${daemon.exit.code}, signal ${daemon.exit.signal}); see ${logFile}`);
+          if (Date.now() - lastMove > STALL_MS) throw new SpiderdError('SPIDERD_INTERNAL', `no progress for ${STALL_MS / 1000} s; see ${logFile}`);
+        },
+      },
+    );
+    out(demoSummary(final, site, Date.now() - started));
+    const exit = await daemon.stop(base.graceMs + 15_000);
+    out(`daemon stopped (exit code ${exit.code ?? `signal ${exit.signal}`})`);
+    if (exit.code !== 0) throw new SpiderdError('SPIDERD_INTERNAL', `the daemon did not exit cleanly (code ${exit.code}, signal ${exit.signal}); see ${logFile}`);
+    out(`the crawl stays in ${redactUrl(config.databaseUrl)}: spiderd export --crawl ${name} --database-url <that URL>`);
+    return EXIT.ok;
+  } catch (err) {
+    if (interrupted) {
+      process.stderr.write('demo interrupted\n');
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (daemon && !daemon.exit) await daemon.stop(base.graceMs + 15_000);
+    await site?.close();
+    await closers.closeAll();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The `spiderd mem --json` document (documented in docs/mem-json.md). Its shape is stable:
+ * fields are only ever added, never renamed or removed; `version` changes otherwise.
+ */
+import type { MemVerdict } from '../../shared/mem/trend.js';
+import type { LeakSummary } from './leak-reports.js';
+import type { MemView } from './collect.js';
+
+export interface MemJson {
+  version: 1;
+  generatedAt: string;
+  daemons: Array<{ daemonId: string; host: string; pid: number; version: string; startedAt: string; lastSeen: string; snapshotDir: string }>;
+  processes: Array<{
+    host: string;
+    daemonId: string;
+    workerId: string;
+    pid: number | null;
+    state: string;
+    startedAt: string;
+    uptimeMs: number;
+    jobsDone: number;
+    sampledAt: string | null;
+    rss: number | null;
+    heapUsed: number | null;
+    heapTotal: number | null;
+    external: number | null;
+    arrayBuffers: number | null;
+    postGcHeap: number | null;
+    loopDelayP99Ms: number | null;
+    trend: {
+      verdict: MemVerdict;
+      nativeGrowth: boolean;
+      note: string;
+      axis: 'jobs' | 'time';
+      heapMbPerHour: number | null;
+      heapMbPer1kJobs: number | null;
+      heapR2Jobs: number | null;
+      heapR2Time: number | null;
+      rssMbPerHour: number | null;
+      rssMbPer1kJobs: number | null;
+      gcPoints: number;
+      samplesUsed: number;
+    };
+    leakReport: LeakSummary | null;
+  }>;
+  leakReportsError: string | null;
+}
+
+export function memJson(view: MemView): MemJson {
+  return {
+    version: 1,
+    generatedAt: new Date(view.generatedAt).toISOString(),
+    daemons: view.daemons.map((d) => ({
+      daemonId: d.daemonId,
+      host: d.host,
+      pid: d.pid,
+      version: d.version,
+      startedAt: new Date(d.startedAt).toISOString(),
+      lastSeen: new Date(d.lastSeen).toISOString(),
+      snapshotDir: d.snapshotDir,
+    })),
+    processes: view.rows.map((r) => ({
+      host: r.host,
+      daemonId: r.daemonId,
+      workerId: r.workerId,
+      pid: r.pid,
+      state: r.state,
+      startedAt: new Date(r.startedAt).toISOString(),
+      uptimeMs: r.uptimeMs,
+      jobsDone: r.jobsDone,
+      sampledAt: r.sample ? new Date(r.sample.at).toISOString() : null,
+      rss: r.sample?.rss ?? null,
+      heapUsed: r.sample?.heapUsed ?? null,
+      heapTotal: r.sample?.heapTotal ?? null,
+      external: r.sample?.external ?? null,
+      arrayBuffers: r.sample?.arrayBuffers ?? null,
+      postGcHeap: r.sample?.postGcHeap ?? null,
+      loopDelayP99Ms: r.sample?.loopDelayP99Ms ?? null,
+      trend: {
+        verdict: r.trend.verdict,
+        nativeGrowth: r.trend.nativeGrowth,
+        note: r.trend.note,
+        axis: r.trend.axis,
+        heapMbPerHour: round(r.trend.heap.mbPerHour),
+        heapMbPer1kJobs: round(r.trend.heap.mbPer1kJobs),
+        heapR2Jobs: round(r.trend.heap.r2Jobs),
+        heapR2Time: round(r.trend.heap.r2Time),
+        rssMbPerHour: round(r.trend.rss.mbPerHour),
+        rssMbPer1kJobs: round(r.trend.rss.mbPer1kJobs),
+        gcPoints: r.trend.heap.points,
+        samplesUsed: r.trend.samplesUsed,
+      },
+      leakReport: r.leakReport,
+    })),
+    leakReportsError: view.leakReportsError,
+  };
+}
+
+function round(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,39 @@
+/**
+ * `spiderd requeue (--crawl NAME | --all)`: rebuilds the queue from PostgreSQL, for operators
+ * after Redis lost its data. Pages whose job still exists keep it (jobs are keyed by page id).
+ */
+import type { Command } from 'commander';
+import { runAction } from '../shared/cli-run.js';
+import { loadConfig } from '../shared/config.js';
+import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
+import { SpiderdError } from '../shared/errors.js';
+import { requeueFromDb } from '../shared/requeue.js';
+import { Closers, connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { crawlName } from './crawl-name.js';
+
+export function registerRequeue(program: Command): void {
+  const cmd = program
+    .command('requeue')
+    .description('re-add a queue job for every page still queued in PostgreSQL (after Redis lost its data)')
+    .option('--crawl <name>', 'only this crawl')
+    .option('--all', 'every crawl');
+  addConfigFlags(cmd, CONNECTION_KEYS);
+  cmd.action(
+    runAction(async (opts: Record<string, unknown>) => {
+      if ((opts.crawl === undefined) === (opts.all === undefined)) throw new SpiderdError('SPIDERD_BAD_INPUT', 'give exactly one of --crawl <name> or --all');
+      const config = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
+      const closers = new Closers();
+      try {
+        const redis = await connectRedis(config, closers);
+        const db = await connectDb(config, closers);
+        const queue = openQueue(redis, config.prefix, closers);
+        const crawl = opts.crawl === undefined ? null : await findCrawl(db, crawlName(opts.crawl));
+        const count = await requeueFromDb(db, queue, config.attempts, crawl?.id);
+        const which = crawl ? `crawl ${JSON.stringify(crawl.name)}` : 'all crawls';
+        process.stdout.write(`${which}: ${count} queued page${count === 1 ? '' : 's'} put back in the queue (jobs still present were kept)\n`);
+      } finally {
+        await closers.closeAll();
+      }
+    }),
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * Crawler processes run with --heapsnapshot-near-heap-limit=1 --diagnostic-dir=<snapshotDir>,
+ * so a process that runs out of heap leaves `Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot`
+ * behind. When a process dies, this finds that file so its path is logged with the death.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Node's diagnostic file name for a heap snapshot of process `pid`. */
+export function isOomSnapshotOf(fileName: string, pid: number): boolean {
+  return new RegExp(`^Heap\\.\\d{8}\\.\\d{6}\\.${pid}\\.\\d+\\.\\d+\\.heapsnapshot$`).test(fileName);
+}
+
+/** The newest near-heap-limit snapshot of `pid` in dir, or null (also when dir is unreadable). */
+export async function findOomSnapshot(dir: string, pid: number): Promise<{ path: string; bytes: number } | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  let newest: { path: string; bytes: number; mtimeMs: number } | null = null;
+  for (const name of names) {
+    if (!isOomSnapshotOf(name, pid)) continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => null);
+    if (info && (!newest || info.mtimeMs > newest.mtimeMs)) newest = { path: file, bytes: info.size, mtimeMs: info.mtimeMs };
+  }
+  return newest && { path: newest.path, bytes: newest.bytes };
+}

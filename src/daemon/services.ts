@@ -1,0 +1,68 @@
+/**
+ * Opens what the supervisor talks to — PostgreSQL (migrated), Redis, the page queue — and
+ * fails fast with SPIDERD_DB_UNAVAILABLE / SPIDERD_REDIS_UNAVAILABLE when one cannot be
+ * reached within connectTimeoutMs, so systemd or Docker restarts the daemon instead of it
+ * hanging at start. Every opened resource registers its closer.
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Config } from '../shared/config.js';
+import { createDb, type Db } from '../shared/db/client.js';
+import { migrate } from '../shared/db/migrate.js';
+import { SpiderdError, coerceError } from '../shared/errors.js';
+import type { Resources } from '../shared/lifecycle.js';
+import type { Logger } from '../shared/logger.js';
+import { createPageQueue, type PageJob } from '../shared/queue.js';
+import { redactUrl } from '../shared/redact.js';
+import { createRedis } from '../shared/redis.js';
+import { withTimeout } from './with-timeout.js';
+
+export interface Services {
+  redis: Redis;
+  db: Db;
+  queue: Queue<PageJob>;
+}
+
+export async function openServices(config: Config, resources: Resources, log: Logger): Promise<Services> {
+  await probePostgres(config);
+  const migrated = await migrate(config.databaseUrl);
+  log.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied }, 'database migrations up to date');
+  const redis = resources.add('redis', await connectRedis(config, log), (r) => r.quit().catch(() => r.disconnect()));
+  const db = resources.add('prisma', createDb(config, { poolSize: 2 }), (d) => d.$disconnect());
+  const queue = resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close());
+  return { redis, db, queue };
+}
+
+/** migrate() would wait as long as the OS lets a connect hang; this bounds it. A missing database is fine (migrate creates it). */
+async function probePostgres(config: Config): Promise<void> {
+  const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: config.connectTimeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code === '3D000') return;
+    throw new SpiderdError('SPIDERD_DB_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(config.databaseUrl)}: ${coerceError(err).message}`, { cause: err, transient: true });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function connectRedis(config: Config, log: Logger): Promise<Redis> {
+  const redis = createRedis(config, 'supervisor');
+  let lastError: Error | null = null;
+  let warned = 0;
+  redis.on('error', (err: unknown) => {
+    lastError = coerceError(err);
+    // ioredis reconnects on its own; log the first failure and then every 20th, not each retry.
+    if (warned++ % 20 === 0) log.warn({ err: lastError }, 'Redis connection error');
+  });
+  try {
+    await withTimeout(redis.ping(), config.connectTimeoutMs, 'no answer');
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    const reason = (lastError as Error | null)?.message ?? coerceError(err).message;
+    throw new SpiderdError('SPIDERD_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(config.redisUrl)} within ${config.connectTimeoutMs} ms: ${reason}`, { cause: err, transient: true });
+  }
+}

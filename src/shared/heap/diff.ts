@@ -1,0 +1,34 @@
+/**
+ * diffHeapSnapshots: per-class growth between two .heapsnapshot files (see diff-core.ts).
+ * The parse runs in a worker thread that exits afterwards, so a long-running process (the
+ * leak sentinel in a crawler process) does not keep the parser's memory for good.
+ */
+import { Worker } from 'node:worker_threads';
+import { SpiderdError, type ErrorCode } from '../errors.js';
+import type { HeapDiff } from './diff-core.js';
+
+export type { ClassDelta, HeapDiff, SnapshotSummary } from './diff-core.js';
+export { diffHeapSnapshotsInProcess } from './diff-core.js';
+
+type ThreadAnswer = { ok: true; diff: HeapDiff } | { ok: false; code: ErrorCode; message: string };
+
+export function diffHeapSnapshots(pathA: string, pathB: string, opts: { top: number }): Promise<HeapDiff> {
+  return new Promise((resolve, reject) => {
+    // --input-type and the like only make sense for the main script.
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type') && !arg.startsWith('--eval') && arg !== '-e');
+    const worker = new Worker(new URL('./diff-thread.js', import.meta.url), { workerData: { pathA, pathB, top: opts.top }, execArgv });
+    let answered = false;
+    worker.once('message', (answer: ThreadAnswer) => {
+      answered = true;
+      if (answer.ok) resolve(answer.diff);
+      else reject(new SpiderdError(answer.code, answer.message));
+    });
+    worker.once('error', (err) => {
+      answered = true;
+      reject(new SpiderdError('SPIDERD_HEAP_PARSE_FAILED', `the heap diff failed: ${err.message}`, { cause: err }));
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new SpiderdError('SPIDERD_HEAP_PARSE_FAILED', `the heap diff thread exited with code ${code} (out of memory?)`));
+    });
+  });
+}

@@ -1,0 +1,37 @@
+/** The crawler's HTTP agent: keep-alive connections per origin, with connect/headers/body timeouts. */
+import { Agent } from 'undici';
+import type { Config } from '../../shared/config.js';
+
+export interface FetchLimits {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  maxRedirects: number;
+}
+
+export function fetchLimits(config: Config): FetchLimits {
+  return {
+    connectTimeoutMs: config.connectTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    maxDecompressedBytes: config.maxDecompressedBytes,
+    maxRedirects: config.maxRedirects,
+  };
+}
+
+/** Idle sockets are kept for a while so pages of one host reuse connections. */
+const KEEP_ALIVE_MS = 10_000;
+const KEEP_ALIVE_MAX_MS = 60_000;
+
+export function createHttpAgent(limits: FetchLimits): Agent {
+  return new Agent({
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
+    connect: { timeout: limits.connectTimeoutMs },
+    headersTimeout: limits.headersTimeoutMs,
+    bodyTimeout: limits.bodyTimeoutMs,
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * What one job writes to its pages row, plus the links it discovered. Built by process-page,
+ * written by store-batch. Holds no HTML and no cheerio document, so nothing page-sized
+ * outlives the job.
+ */
+import type { Candidate } from '../shared/frontier.js';
+import type { SpiderdError } from '../shared/errors.js';
+
+export type StoredState = 'fetched' | 'failed' | 'skipped';
+
+export interface PageRow {
+  state: StoredState;
+  finalUrl: string | null;
+  status: number | null;
+  contentType: string | null;
+  title: string | null;
+  description: string | null;
+  canonical: string | null;
+  noindex: boolean | null;
+  nofollow: boolean | null;
+  fetchedAt: Date | null;
+  durationMs: number | null;
+  bytes: number | null;
+  contentHash: string | null;
+  errorCode: string | null;
+  error: string | null;
+  attempts: number;
+  links: string[] | null;
+  /** What the handler returned, already round-tripped through JSON; null when there is none. */
+  data: unknown;
+}
+
+export interface PageResult {
+  crawlId: number;
+  pageId: string;
+  /** The crawl's maxPages when the page was processed (0 = no limit). */
+  maxPages: number;
+  row: PageRow;
+  /** In-scope links to follow at depth + 1. */
+  discovered: Candidate[];
+}
+
+const EMPTY: Omit<PageRow, 'state' | 'attempts'> = {
+  finalUrl: null,
+  status: null,
+  contentType: null,
+  title: null,
+  description: null,
+  canonical: null,
+  noindex: null,
+  nofollow: null,
+  fetchedAt: null,
+  durationMs: null,
+  bytes: null,
+  contentHash: null,
+  errorCode: null,
+  error: null,
+  links: null,
+  data: null,
+};
+
+const SKIP_CODES = new Set(['SPIDERD_ROBOTS_DISALLOWED', 'SPIDERD_OUT_OF_SCOPE']);
+const MAX_ERROR_CHARS = 2_000;
+
+/** The row for a page that ended in an error: 'skipped' for robots/out-of-scope, else 'failed'. */
+export function errorRow(err: SpiderdError, attempts: number): PageRow {
+  const d = err.details ?? {};
+  return {
+    ...EMPTY,
+    state: SKIP_CODES.has(err.code) ? 'skipped' : 'failed',
+    errorCode: err.code,
+    error: err.message.slice(0, MAX_ERROR_CHARS),
+    status: typeof d.status === 'number' ? d.status : null,
+    contentType: typeof d.contentType === 'string' ? d.contentType : null,
+    finalUrl: typeof d.finalUrl === 'string' ? d.finalUrl : null,
+    fetchedAt: typeof d.status === 'number' ? new Date() : null,
+    attempts,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `spiderd mem` in a real process against real Redis (a heartbeat and sample history written
+ * under a random prefix, as a daemon would) and a real PostgreSQL (a leak report row).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { redisKeys } from '../../src/shared/keys.js';
+import type { MemSample } from '../../src/shared/mem-sample.js';
+import { appendSample } from '../../src/shared/mem/history.js';
+import { writeHeartbeat, type DaemonRecord } from '../../src/shared/presence.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.js';
+
+const REGISTER = fileURLToPath(new URL('../../src/cli/mem/register.js', import.meta.url));
+const MB = 1024 * 1024;
+
+let db: TestDatabase;
+let prefix: string;
+let workDir: string;
+
+/**
+ * Runs the `mem` command in its own process: a commander root with registerMemCommands, the
+ * way src/bin/spiderd.ts assembles the real one.
+ */
+function runMem(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `import { Command } from 'commander'; import { registerMemCommands } from ${JSON.stringify(REGISTER)};
+const program = new Command('spiderd'); registerMemCommands(program); await program.parseAsync(${JSON.stringify(['mem', ...args])}, { from: 'user' });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url, REDIS_URL, SPIDERD_PREFIX: prefix, SPIDERD_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function samples(startedAt: number, n: number, heapMb: (jobs: number) => number, jobsPerSample: number): MemSample[] {
+  return Array.from({ length: n }, (_, i) => {
+    const jobs = i * jobsPerSample;
+    const heap = heapMb(jobs) * MB + (i % 7) * 4096; // each major GC leaves a slightly different heap
+    return { at: startedAt + 1000 + i * 5000, rss: heap + 80 * MB, heapUsed: heap + 10 * MB, heapTotal: heap + 30 * MB, external: 3 * MB, arrayBuffers: MB, postGcHeap: heap, loopDelayMeanMs: 1, loopDelayP99Ms: 4, jobsDone: jobs };
+  });
+}
+
+before(async () => {
+  db = await createTestDatabase();
+  prefix = testPrefix();
+  workDir = await mkdtemp(path.join(tmpdir(), 'spiderd-mem-test-'));
+});
+
+after(async () => {
+  await deletePrefix(prefix);
+  await db.drop();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+test('no daemon running: "no live daemons", exit 0; --json gives empty lists', async () => {
+  const text = await runMem([]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stdout.trim(), 'no live daemons');
+  const json = await runMem(['--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { version: number; daemons: unknown[]; processes: unknown[] };
+  assert.equal(doc.version, 1);
+  assert.deepEqual([doc.daemons, doc.processes], [[], []]);
+});
+
+test('every process of a live daemon is listed with its trend, verdict and latest leak report; --chart writes an SVG', async () => {
+  const redis = new Redis(REDIS_URL);
+  const keys = redisKeys(prefix);
+  const now = Date.now();
+  const startedAt = now - 15 * 60_000;
+  const leaky = samples(startedAt, 150, (jobs) => 60 + (20 * jobs) / 1000, 40); // +20 MB per 1,000 jobs
+  const steady = samples(startedAt, 150, () => 30, 0);
+  try {
+    // Samples of the slot's previous process (before startedAt) must not count.
+    await appendSample(redis, keys, 'd1', 'w1', { ...leaky[0]!, at: startedAt - 60_000, postGcHeap: 900 * MB, jobsDone: 99_999 });
+    for (const s of leaky) await appendSample(redis, keys, 'd1', 'w1', s);
+    for (const s of steady) await appendSample(redis, keys, 'd1', 'supervisor', s);
+    const record: DaemonRecord = {
+      daemonId: 'd1', host: 'host-a', pid: 4000, version: 'test', startedAt, lastSeen: now, snapshotDir: workDir,
+      processes: [
+        { workerId: 'supervisor', pid: 4000, startedAt, jobsDone: 0, restarts: 0, state: 'running', lastSample: steady[steady.length - 1]! },
+        { workerId: 'w1', pid: 4001, startedAt, jobsDone: leaky[leaky.length - 1]!.jobsDone, restarts: 0, state: 'running', lastSample: leaky[leaky.length - 1]! },
+      ],
+    };
+    await writeHeartbeat(redis, keys, record, 120_000);
+  } finally {
+    redis.disconnect();
+  }
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO leak_reports (daemon_id, host, worker_id, pid, jobs_done, figures, growers, snapshots) VALUES ('d1', 'host-a', 1, 4001, 5000, '{}', $1, ARRAY['/tmp/a.heapsnapshot','/tmp/b.heapsnapshot'])`,
+      [JSON.stringify([{ name: 'RetainedPage', countDelta: 200 }, { name: 'Element', countDelta: 9000 }])],
+    );
+  } finally {
+    await client.end();
+  }
+
+  const json = await runMem(['--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { processes: Array<{ workerId: string; pid: number; host: string; jobsDone: number; trend: { verdict: string; heapMbPer1kJobs: number | null; axis: string }; leakReport: { topClass: string } | null }> };
+  assert.deepEqual(doc.processes.map((p) => p.workerId), ['supervisor', 'w1']);
+  const w1 = doc.processes.find((p) => p.workerId === 'w1')!;
+  assert.equal(w1.pid, 4001);
+  assert.equal(w1.host, 'host-a');
+  assert.equal(w1.trend.verdict, 'suspected leak');
+  assert.ok(Math.abs(w1.trend.heapMbPer1kJobs! - 20) < 0.5, `slope ${w1.trend.heapMbPer1kJobs}`);
+  assert.equal(w1.leakReport?.topClass, 'RetainedPage');
+  const sup = doc.processes.find((p) => p.workerId === 'supervisor')!;
+  assert.equal(sup.trend.axis, 'time');
+  assert.equal(sup.trend.verdict, 'ok');
+  assert.equal(sup.leakReport, null);
+
+  const chart = path.join(workDir, 'mem.svg');
+  const table = await runMem(['--chart', chart]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^HOST\s+DAEMON\s+WORKER/m);
+  assert.match(table.stdout, /^host-a\s+d1\s+w1\s+4001\s.*suspected leak\s+#\d+ .* RetainedPage$/m);
+  assert.match(table.stdout, /chart written to /);
+  const svg = await readFile(chart, 'utf8');
+  assert.ok(svg.startsWith('<svg'));
+  assert.equal((svg.match(/<polyline /g) ?? []).length, 4, 'rss and post-GC heap for each of the two processes');
+  assert.deepEqual((await readdir(workDir)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+
+  const other = await runMem(['--json', '--daemon', 'not-there']);
+  assert.deepEqual((JSON.parse(other.stdout) as { processes: unknown[] }).processes, []);
+});

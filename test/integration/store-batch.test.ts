@@ -1,0 +1,230 @@
+/**
+ * The batched store against a real PostgreSQL database and a real Redis queue: redelivered
+ * results never duplicate or overwrite a row, discoveries become one row and one job each,
+ * and maxPages caps the rows a crawl gets.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createDb, type Db } from '../../src/shared/db/client.js';
+import { insertPages } from '../../src/shared/frontier.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createPageQueue, type PageJob } from '../../src/shared/queue.js';
+import { createRedis } from '../../src/shared/redis.js';
+import type { PageResult, PageRow } from '../../src/workers/page-result.js';
+import { StoreBatch } from '../../src/workers/store-batch.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { REDIS_URL, deletePrefix, testPrefix } from '../helpers/redis.js';
+
+const log = createLogger({ logLevel: 'silent' }, 'test');
+
+/** A logger whose lines can be awaited: resolves at the first line matching `re`. */
+function watchedLogger(re: RegExp) {
+  let seen: () => void;
+  const matched = new Promise<void>((resolve) => (seen = resolve));
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      if (re.test(chunk.toString())) seen();
+      done();
+    },
+  });
+  return { log: pino({ level: 'warn' }, stream), matched };
+}
+
+/** A TCP forwarder to PostgreSQL on a port that can be opened later (the database "comes back"). */
+async function postgresProxy(): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  let server: Server | null = null;
+  const sockets = new Set<Socket>();
+  return {
+    port,
+    async open() {
+      server = createServer((client) => {
+        const upstream = connect(5432, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => s.destroy());
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      if (server) await new Promise((resolve) => server!.close(resolve));
+    },
+  };
+}
+
+const SITE = 'http://site.test';
+
+function fetchedRow(title: string, links: string[] = []): PageRow {
+  return {
+    state: 'fetched', finalUrl: null, status: 200, contentType: 'text/html', title, description: null, canonical: null,
+    noindex: false, nofollow: false, fetchedAt: new Date(), durationMs: 5, bytes: 100, contentHash: 'h', errorCode: null,
+    error: null, attempts: 1, links, data: null,
+  };
+}
+
+describe('StoreBatch', () => {
+  let tdb: TestDatabase;
+  let db: Db;
+  let redis: Redis;
+  let queue: Queue<PageJob>;
+  let prefix: string;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    db = createDb({ databaseUrl: tdb.url });
+    prefix = testPrefix();
+    redis = createRedis({ redisUrl: REDIS_URL }, 'test');
+    queue = createPageQueue(redis, prefix);
+  });
+
+  after(async () => {
+    await queue.close();
+    redis.disconnect();
+    await db.$disconnect();
+    await deletePrefix(prefix);
+    await tdb.drop();
+  });
+
+  async function seedCrawl(name: string, maxPages: number): Promise<{ crawlId: number; seedId: string }> {
+    const crawl = await db.crawl.create({ data: { name, options: { maxPages }, seedHosts: ['site.test'] } });
+    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, maxPages, [{ url: `${SITE}/${name}/`, depth: 0 }]));
+    return { crawlId: crawl.id, seedId: inserted[0]!.id.toString() };
+  }
+
+  function result(crawlId: number, pageId: string, row: PageRow, discovered: string[] = [], maxPages = 0): PageResult {
+    return { crawlId, pageId, maxPages, row, discovered: discovered.map((url) => ({ url, depth: 1 })) };
+  }
+
+  async function jobIdsFor(crawlId: number): Promise<string[]> {
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    return jobs.filter((j) => j.data.crawlId === crawlId).map((j) => j.id!).sort();
+  }
+
+  test('a redelivered result (submitted twice) leaves one stored row with the first result', async () => {
+    const { crawlId, seedId } = await seedCrawl('redelivery', 0);
+    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 10, flushMs: 5 });
+    const links = [`${SITE}/redelivery/a`];
+    // Same batch and a later batch: neither the duplicate nor the late copy may change the row.
+    await Promise.all([
+      store.submit(result(crawlId, seedId, fetchedRow('first', links), links)),
+      store.submit(result(crawlId, seedId, fetchedRow('second', links), links)),
+    ]);
+    await store.submit(result(crawlId, seedId, { ...fetchedRow('third'), state: 'failed', errorCode: 'SPIDERD_HTTP_5XX' }));
+    await store.close();
+
+    const rows = await db.page.findMany({ where: { crawlId }, orderBy: { id: 'asc' } });
+    assert.deepEqual(rows.map((r) => [r.url, r.state]), [[`${SITE}/redelivery/`, 'fetched'], [`${SITE}/redelivery/a`, 'queued']]);
+    assert.equal(rows[0]!.title, 'first');
+    assert.equal(rows[0]!.errorCode, null);
+    assert.deepEqual(rows[0]!.links, links);
+    assert.deepEqual(await jobIdsFor(crawlId), [`p${rows[1]!.id}`]);
+  });
+
+  test('links discovered by several pages become one row and one job each', async () => {
+    const { crawlId, seedId } = await seedCrawl('discover', 0);
+    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawlId, 0, [{ url: `${SITE}/discover/other`, depth: 0 }]));
+    const otherId = inserted[0]!.id.toString();
+    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 1, flushMs: 5 }); // one flush per page
+    const shared = [`${SITE}/discover/x`, `${SITE}/discover/y`];
+    await Promise.all([
+      store.submit(result(crawlId, seedId, fetchedRow('seed', shared), shared)),
+      store.submit(result(crawlId, otherId, fetchedRow('other', [...shared].reverse()), [...shared].reverse())),
+    ]);
+    await store.close();
+
+    const rows = await db.page.findMany({ where: { crawlId }, orderBy: { url: 'asc' } });
+    assert.deepEqual(rows.map((r) => [r.url, r.state, r.depth]), [
+      [`${SITE}/discover/`, 'fetched', 0],
+      [`${SITE}/discover/other`, 'fetched', 0],
+      [`${SITE}/discover/x`, 'queued', 1],
+      [`${SITE}/discover/y`, 'queued', 1],
+    ]);
+    const queued = rows.filter((r) => r.state === 'queued').map((r) => `p${r.id}`).sort();
+    assert.deepEqual(await jobIdsFor(crawlId), queued);
+    assert.equal((await db.crawl.findUniqueOrThrow({ where: { id: crawlId } })).discovered, 4);
+  });
+
+  test('maxPages caps the rows a crawl gets, and only stored rows get jobs', async () => {
+    const { crawlId, seedId } = await seedCrawl('capped', 3);
+    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    const links = ['a', 'b', 'c', 'd', 'e'].map((p) => `${SITE}/capped/${p}`);
+    await store.submit(result(crawlId, seedId, fetchedRow('seed', links), links, 3));
+    await store.close();
+
+    const rows = await db.page.findMany({ where: { crawlId } });
+    assert.equal(rows.length, 3);
+    assert.equal(rows.filter((r) => r.state === 'queued').length, 2);
+    assert.equal((await jobIdsFor(crawlId)).length, 2);
+  });
+
+  test('hostile text (NUL characters, lone surrogates) is stored instead of failing the batch', async () => {
+    const { crawlId, seedId } = await seedCrawl('hostile', 0);
+    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    await store.submit(result(crawlId, seedId, { ...fetchedRow('a\u0000b\uD800c'), data: { note: 'x\u0000y' } }));
+    await store.close();
+    const row = await db.page.findFirstOrThrow({ where: { crawlId } });
+    assert.equal(row.state, 'fetched');
+    assert.equal(row.title, 'ab\uFFFDc');
+    assert.deepEqual(row.data, { note: 'xy' });
+  });
+
+  test('a flush during a PostgreSQL outage is retried and lands once the database is back', async () => {
+    const { crawlId, seedId } = await seedCrawl('blip', 0);
+    const proxy = await postgresProxy();
+    const url = new URL(tdb.url);
+    url.port = String(proxy.port);
+    const blipDb = createDb({ databaseUrl: url.toString() });
+    const watched = watchedLogger(/retrying/);
+    const store = new StoreBatch({ db: blipDb, queue, log: watched.log, attempts: 2, batchSize: 64, flushMs: 5, retryWindowMs: 60_000 });
+    try {
+      const links = [`${SITE}/blip/next`];
+      const stored = store.submit(result(crawlId, seedId, fetchedRow('after the blip', links), links));
+      await watched.matched; // the first attempt failed: the database is unreachable
+      await proxy.open();
+      await stored;
+      await store.close();
+    } finally {
+      await blipDb.$disconnect();
+      await proxy.close();
+    }
+    const rows = await db.page.findMany({ where: { crawlId }, orderBy: { id: 'asc' } });
+    assert.deepEqual(rows.map((r) => [r.title, r.state]), [['after the blip', 'fetched'], [null, 'queued']]);
+    assert.deepEqual(await jobIdsFor(crawlId), [`p${rows[1]!.id}`]);
+  });
+
+  test('an outage longer than the retry window rejects the submit with a transient SPIDERD_DB_UNAVAILABLE', async () => {
+    const proxy = await postgresProxy(); // never opened
+    const url = new URL(tdb.url);
+    url.port = String(proxy.port);
+    const downDb = createDb({ databaseUrl: url.toString() });
+    const store = new StoreBatch({ db: downDb, queue, log, attempts: 2, batchSize: 64, flushMs: 5, retryWindowMs: 300 });
+    try {
+      await assert.rejects(store.submit(result(1, '1', fetchedRow('lost'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
+      await store.close();
+    } finally {
+      await downDb.$disconnect();
+    }
+  });
+
+  test('after close, submits are refused with a transient error', async () => {
+    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    await store.close();
+    await assert.rejects(store.submit(result(1, '1', fetchedRow('late'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
+  });
+});

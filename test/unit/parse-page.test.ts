@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parsePage } from '../../src/workers/parse-page.js';
+
+const PAGE = 'http://example.com/dir/page.html';
+
+describe('parsePage', () => {
+  it('reads title, description, canonical and links of a plain page', () => {
+    const p = parsePage(
+      `<!doctype html><html><head><title>  Hello   &amp; welcome \n</title>
+       <meta name="Description" content=" A   page &lt;about&gt; things ">
+       <link rel="canonical" href="/dir/page.html?ref=x#top"></head>
+       <body><a href="other.html">o</a><a href="/root">r</a><a href="//cdn.example.org/x">cdn</a>
+       <a href="https://secure.example.com:443/s">s</a></body></html>`,
+      PAGE,
+    );
+    assert.equal(p.title, 'Hello & welcome');
+    assert.equal(p.description, 'A page <about> things');
+    assert.equal(p.canonical, 'http://example.com/dir/page.html?ref=x');
+    assert.equal(p.noindex, false);
+    assert.equal(p.nofollow, false);
+    assert.deepEqual(p.links, [
+      { url: 'http://example.com/dir/other.html', nofollow: false },
+      { url: 'http://example.com/root', nofollow: false },
+      { url: 'http://cdn.example.org/x', nofollow: false },
+      { url: 'https://secure.example.com/s', nofollow: false },
+    ]);
+    assert.equal(p.$('a').length, 4);
+  });
+
+  it('resolves links and canonical against the first <base href>', () => {
+    const p = parsePage(
+      `<head><base href="/other/base/"><base href="http://ignored.example/"><link rel="canonical" href="canon"></head>
+       <a href="x.html">x</a><a href="../y">y</a><area href="map.html">`,
+      PAGE,
+    );
+    assert.equal(p.canonical, 'http://example.com/other/base/canon');
+    assert.deepEqual(
+      p.links.map((l) => l.url),
+      ['http://example.com/other/base/x.html', 'http://example.com/other/y', 'http://example.com/other/base/map.html'],
+    );
+  });
+
+  it('marks rel=nofollow links (any case), and a URL only if every occurrence is nofollow', () => {
+    const p = parsePage(
+      `<a href="/a" rel="NoFollow">a</a><a href="/b" rel="external nofollow noopener">b</a>
+       <a href="/c" rel="nofollow">c1</a><a href="/c">c2</a><a href="/d" rel="follow">d</a>`,
+      PAGE,
+    );
+    assert.deepEqual(p.links, [
+      { url: 'http://example.com/a', nofollow: true },
+      { url: 'http://example.com/b', nofollow: true },
+      { url: 'http://example.com/c', nofollow: false },
+      { url: 'http://example.com/d', nofollow: false },
+    ]);
+  });
+
+  it('reads meta robots none as noindex + nofollow, and each directive alone', () => {
+    const none = parsePage('<META NAME="ROBOTS" CONTENT="NONE"><title>t</title>', PAGE);
+    assert.equal(none.noindex, true);
+    assert.equal(none.nofollow, true);
+    const noindex = parsePage('<meta name="robots" content="noindex, follow">', PAGE);
+    assert.deepEqual([noindex.noindex, noindex.nofollow], [true, false]);
+    const nofollow = parsePage('<meta name="robots" content="index,nofollow">', PAGE);
+    assert.deepEqual([nofollow.noindex, nofollow.nofollow], [false, true]);
+  });
+
+  it('handles uppercase tags and attributes', () => {
+    const p = parsePage('<HTML><HEAD><TITLE>Upper</TITLE></HEAD><BODY><A HREF="/UP">x</A><AREA HREF="Map"></BODY></HTML>', PAGE);
+    assert.equal(p.title, 'Upper');
+    assert.deepEqual(p.links.map((l) => l.url), ['http://example.com/UP', 'http://example.com/dir/Map']);
+  });
+
+  it('returns null for a missing or blank title and description', () => {
+    const p = parsePage('<html><head><title>   </title><meta name="description" content=""></head><body>x</body></html>', PAGE);
+    assert.equal(p.title, null);
+    assert.equal(p.description, null);
+    assert.equal(p.canonical, null);
+    assert.equal(parsePage('<p>no head at all', PAGE).title, null);
+    assert.equal(parsePage('<body><svg><title>icon</title></svg></body>', PAGE).title, null);
+    assert.equal(parsePage('<svg><title>icon</title></svg><title>Real</title>', PAGE).title, 'Real');
+  });
+
+  it('drops javascript:, mailto:, data: and malformed links and de-duplicates the rest', () => {
+    const p = parsePage(
+      `<a href="javascript:void(0)">j</a><a href="mailto:x@example.com">m</a><a href="tel:123">t</a>
+       <a href="data:text/html,hi">d</a><a href="http://exa mple.com/">bad</a><a href="">empty</a><a href="http://[::1">broken</a>
+       <a href="/dup#one">1</a><a href="/dup#two">2</a><a href="HTTP://EXAMPLE.COM:80/dup">3</a><a>no href</a>`,
+      PAGE,
+    );
+    assert.deepEqual(p.links, [{ url: 'http://example.com/dup', nofollow: false }]);
+  });
+
+  it('caps title and description at 1,000 characters', () => {
+    const long = 'word '.repeat(1000);
+    const p = parsePage(`<title>${long}</title><meta name="description" content="${long}">`, PAGE);
+    assert.ok(p.title !== null && p.title.length <= 1000 && p.title.startsWith('word word'));
+    assert.ok(p.description !== null && p.description.length <= 1000);
+  });
+
+  it('survives malformed markup, binary junk, huge attributes and 10k links', () => {
+    const junk = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
+    const p1 = parsePage(`<html><title>Broken</title><a href="/x">x<div><p><table><td>${junk}<a href="/y"`, PAGE);
+    assert.ok(p1.links.some((l) => l.url === 'http://example.com/x'));
+    const huge = parsePage(`<title>t</title><a href="/${'a'.repeat(2_000_000)}">big</a><a href="/ok" title="${'x'.repeat(1_000_000)}">ok</a>`, PAGE);
+    assert.deepEqual(huge.links, [{ url: 'http://example.com/ok', nofollow: false }]);
+    const many = Array.from({ length: 10_000 }, (_, i) => `<a href="/p${i}">${i}</a>`).join('');
+    const p3 = parsePage(`<body>${many}</body>`, PAGE);
+    assert.equal(p3.links.length, 10_000);
+    assert.equal(p3.links[9999]?.url, 'http://example.com/p9999');
+    const p4 = parsePage('\u0000\u0001<<<>>>&&&;;<!-- unterminated', PAGE);
+    assert.deepEqual(p4.links, []);
+  });
+});
