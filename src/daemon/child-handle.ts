@@ -179,13 +179,24 @@ export class ChildHandle {
     if (this.stopping) {
       this.log.info({ childPid: pid, exitCode: code, signal }, 'crawler process exited');
     } else if (clean) {
-      const fields = { childPid: pid, reason: this.drainNotice?.reason, detail: this.drainNotice?.detail, jobsDone: this.jobsDone };
-      if (this.jobsDone > 0) this.log.info(fields, 'crawler process recycled; starting a new one');
-      // A process that recycles before doing any work will do so again: most likely a limit below a fresh process's needs.
-      else this.log.warn(fields, 'crawler process recycled before finishing a single page (is --max-worker-memory below a fresh process\'s RSS?); starting a new one');
+      this.logRecycle(pid);
       this.start();
     } else {
       void this.onCrash(pid, code, signal).catch((err: unknown) => this.log.error({ err: coerceError(err) }, 'handling a crawler process death failed'));
+    }
+  }
+
+  /** A planned recycle (max-jobs) is routine; one for memory or a leak is worth an operator's eye. */
+  private logRecycle(pid: number): void {
+    const reason = this.drainNotice?.reason;
+    const fields = { childPid: pid, reason, detail: this.drainNotice?.detail, jobsDone: this.jobsDone, lastSample: this.lastSample };
+    if (this.jobsDone === 0) {
+      // It will do so again at once: most likely a limit below what a fresh process needs.
+      this.log.warn(fields, "crawler process recycled before finishing a single page (is --max-worker-memory below a fresh process's RSS?); starting a new one");
+    } else if (reason === 'leak' || reason === 'max-memory') {
+      this.log.warn(fields, `crawler process recycled (${reason}); starting a new one`);
+    } else {
+      this.log.info(fields, 'crawler process recycled; starting a new one');
     }
   }
 
@@ -195,7 +206,7 @@ export class ChildHandle {
     const decision = afterCrash(this.history, this.startedAt, now, config);
     this.history = decision.history;
     this.state = decision.action === 'give-up' ? 'failed' : 'restarting';
-    const snapshot = await findOomSnapshot(config.snapshotDir, pid);
+    const snapshot = await findOomSnapshot(config.snapshotDir, pid, this.startedAt - 1_000);
     const why = code === 0 ? 'exited without announcing a drain' : snapshot ? 'died out of heap memory' : 'died';
     this.log.error(
       { childPid: pid, exitCode: code, signal, ranMs: now - this.startedAt, lastSample: this.lastSample, fatal: this.fatal, heapSnapshot: snapshot?.path ?? null },

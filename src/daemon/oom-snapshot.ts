@@ -11,8 +11,11 @@ export function isOomSnapshotOf(fileName: string, pid: number): boolean {
   return new RegExp(`^Heap\\.\\d{8}\\.\\d{6}\\.${pid}\\.\\d+\\.\\d+\\.heapsnapshot$`).test(fileName);
 }
 
-/** The newest near-heap-limit snapshot of `pid` in dir, or null (also when dir is unreadable). */
-export async function findOomSnapshot(dir: string, pid: number): Promise<{ path: string; bytes: number } | null> {
+/**
+ * The newest near-heap-limit snapshot of `pid` in dir written at or after `since` (epoch ms;
+ * an older one belongs to an earlier process that had the same pid), or null.
+ */
+export async function findOomSnapshot(dir: string, pid: number, since = 0): Promise<{ path: string; bytes: number } | null> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -22,9 +25,9 @@ export async function findOomSnapshot(dir: string, pid: number): Promise<{ path:
   let newest: { path: string; bytes: number; mtimeMs: number } | null = null;
   for (const name of names) {
     if (!isOomSnapshotOf(name, pid)) continue;
-    const file = path.join(dir, name);
+    const file = path.resolve(dir, name);
     const info = await stat(file).catch(() => null);
-    if (info && (!newest || info.mtimeMs > newest.mtimeMs)) newest = { path: file, bytes: info.size, mtimeMs: info.mtimeMs };
+    if (info && info.mtimeMs >= since && (!newest || info.mtimeMs > newest.mtimeMs)) newest = { path: file, bytes: info.size, mtimeMs: info.mtimeMs };
   }
   return newest && { path: newest.path, bytes: newest.bytes };
 }

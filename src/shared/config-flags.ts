@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { ConfigFlags, ConfigKey } from './config.js';
-import { ENV_NAMES } from './config.js';
+import { ENV_NAMES, FLAG_NAMES } from './config.js';
 
 interface FlagSpec {
   flag: string;
@@ -16,21 +16,21 @@ interface FlagSpec {
 const seconds = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Math.round(Number(raw) * 1000) : raw);
 
 export const FLAGS: Partial<Record<ConfigKey, FlagSpec>> = {
-  redisUrl: { flag: '--redis-url <url>', help: 'Redis URL' },
-  databaseUrl: { flag: '--database-url <url>', help: 'PostgreSQL URL' },
-  prefix: { flag: '--prefix <prefix>', help: 'Redis key prefix, so several deployments can share one Redis' },
-  logLevel: { flag: '--log-level <level>', help: 'fatal|error|warn|info|debug|trace|silent' },
-  daemonId: { flag: '--daemon-id <id>', help: 'this daemon\'s id (default: host-pid)' },
-  workers: { flag: '--workers <n>', help: 'crawler processes (default: one per CPU)' },
-  concurrency: { flag: '--concurrency <n>', help: 'concurrent pages per crawler process' },
-  graceMs: { flag: '--grace <seconds>', help: 'how long in-flight pages may take to finish at shutdown', map: seconds },
-  snapshotDir: { flag: '--snapshot-dir <dir>', help: 'where heap snapshots and profiles are written' },
-  heapCapMb: { flag: '--heap-cap <MB>', help: 'V8 heap cap of each crawler process (--max-old-space-size); 0 = Node default' },
-  maxWorkerMemoryMb: { flag: '--max-worker-memory <MB>', help: 'soft RSS limit: a crawler process over it is recycled (0 = off)' },
-  maxJobsPerWorker: { flag: '--max-jobs-per-worker <n>', help: 'recycle a crawler process after this many pages (0 = off)' },
-  recycleOnLeak: { flag: '--recycle-on-leak', help: 'recycle a crawler process once the leak sentinel has reported it' },
-  handler: { flag: '--handler <module>', help: 'extraction handler module for crawls that name none' },
-  sampleIntervalMs: { flag: '--sample-interval <seconds>', help: 'memory sampling interval', map: seconds },
+  redisUrl: { flag: `${FLAG_NAMES.redisUrl} <url>`, help: 'Redis URL' },
+  databaseUrl: { flag: `${FLAG_NAMES.databaseUrl} <url>`, help: 'PostgreSQL URL' },
+  prefix: { flag: `${FLAG_NAMES.prefix} <prefix>`, help: 'Redis key prefix, so several deployments can share one Redis' },
+  logLevel: { flag: `${FLAG_NAMES.logLevel} <level>`, help: 'fatal|error|warn|info|debug|trace|silent' },
+  daemonId: { flag: `${FLAG_NAMES.daemonId} <id>`, help: 'this daemon\'s id (default: host-pid)' },
+  workers: { flag: `${FLAG_NAMES.workers} <n>`, help: 'crawler processes (default: one per CPU)' },
+  concurrency: { flag: `${FLAG_NAMES.concurrency} <n>`, help: 'concurrent pages per crawler process' },
+  graceMs: { flag: `${FLAG_NAMES.graceMs} <seconds>`, help: 'how long in-flight pages may take to finish at shutdown', map: seconds },
+  snapshotDir: { flag: `${FLAG_NAMES.snapshotDir} <dir>`, help: 'where heap snapshots and profiles are written' },
+  heapCapMb: { flag: `${FLAG_NAMES.heapCapMb} <MB>`, help: 'V8 heap cap of each crawler process (--max-old-space-size); 0 = Node default' },
+  maxWorkerMemoryMb: { flag: `${FLAG_NAMES.maxWorkerMemoryMb} <MB>`, help: 'soft RSS limit: a crawler process over it is recycled (0 = off)' },
+  maxJobsPerWorker: { flag: `${FLAG_NAMES.maxJobsPerWorker} <n>`, help: 'recycle a crawler process after this many pages (0 = off)' },
+  recycleOnLeak: { flag: `${FLAG_NAMES.recycleOnLeak}`, help: 'recycle a crawler process once the leak sentinel has reported it' },
+  handler: { flag: `${FLAG_NAMES.handler} <module>`, help: 'extraction handler module for crawls that name none' },
+  sampleIntervalMs: { flag: `${FLAG_NAMES.sampleIntervalMs} <seconds>`, help: 'memory sampling interval', map: seconds },
 };
 
 export function addConfigFlags(command: Command, keys: readonly ConfigKey[]): Command {

@@ -140,6 +140,25 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   handler: 'SPIDERD_HANDLER',
 };
 
+/** The command-line flag for each key that has one (config-flags.ts defines them for commander). */
+export const FLAG_NAMES = {
+  redisUrl: '--redis-url',
+  databaseUrl: '--database-url',
+  prefix: '--prefix',
+  logLevel: '--log-level',
+  daemonId: '--daemon-id',
+  workers: '--workers',
+  concurrency: '--concurrency',
+  graceMs: '--grace',
+  snapshotDir: '--snapshot-dir',
+  heapCapMb: '--heap-cap',
+  maxWorkerMemoryMb: '--max-worker-memory',
+  maxJobsPerWorker: '--max-jobs-per-worker',
+  recycleOnLeak: '--recycle-on-leak',
+  handler: '--handler',
+  sampleIntervalMs: '--sample-interval',
+} as const satisfies Partial<Record<ConfigKey, string>>;
+
 export type ConfigFlags = { [K in ConfigKey]?: unknown };
 
 /**
@@ -154,7 +173,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     const envName = ENV_NAMES[key];
     if (flags[key] !== undefined) {
       merged[key] = flags[key];
-      source[key] = `flag for ${key}`;
+      source[key] = `flag ${(FLAG_NAMES as Partial<Record<ConfigKey, string>>)[key] ?? key}`;
     } else if (env[envName] !== undefined && env[envName] !== '') {
       merged[key] = env[envName];
       source[key] = `environment variable ${envName}`;

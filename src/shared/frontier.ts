@@ -42,11 +42,15 @@ export async function insertPages(tx: Tx, crawlId: number, maxPages: number, can
       return { inserted: [], known, overLimit: unique.length - known };
     }
   }
-  const rows = await tx.page.createManyAndReturn({
-    data: unique.map((c) => ({ crawlId, url: c.url, depth: c.depth })),
-    skipDuplicates: true,
-    select: { id: true, url: true, depth: true },
-  });
+  // One statement of constant shape whatever the batch size (Prisma's createManyAndReturn
+  // builds a new query per row count); rows go in URL order (see dedupe).
+  const rows = await tx.$queryRaw<NewPageRow[]>`
+    INSERT INTO pages (crawl_id, url, depth)
+    SELECT ${crawlId}::int, c.url, c.depth
+    FROM unnest(${unique.map((c) => c.url)}::text[], ${unique.map((c) => c.depth)}::int[]) WITH ORDINALITY AS c(url, depth, n)
+    ORDER BY c.n
+    ON CONFLICT (crawl_id, url) DO NOTHING
+    RETURNING id, url, depth`;
   const known = unique.length - rows.length;
   let inserted = rows;
   let overLimit = 0;
@@ -75,7 +79,9 @@ function dedupe(candidates: Candidate[]): Candidate[] {
     const seen = byUrl.get(c.url);
     if (!seen || c.depth < seen.depth) byUrl.set(c.url, c);
   }
-  return [...byUrl.values()];
+  // Sorted, so concurrent transactions inserting overlapping URLs take the unique-index
+  // locks in the same order and wait for each other instead of deadlocking.
+  return [...byUrl.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
 }
 
 async function countKnown(tx: Tx, crawlId: number, candidates: Candidate[]): Promise<number> {

@@ -130,28 +130,33 @@ export class StoreBatch {
     }
   }
 
-  /** One transaction: the rows, then each crawl's discoveries. Returns the new pages per crawl. */
+  /**
+   * One transaction: each crawl's discoveries first, then the page rows. That order matters:
+   * pages link to each other, and a pages UPDATE leaves a new unique-index entry that makes
+   * another transaction's INSERT of the same URL wait. Inserting first (URLs sorted, crawls in
+   * id order) means no transaction waits on another while holding updated rows: no deadlocks.
+   * A redelivered page's links are offered again; they are already known, so nothing changes.
+   * Returns the new pages per crawl.
+   */
   private commit(results: PageResult[]): Promise<Array<[number, NewPageRow[]]>> {
     const byPage = new Map<string, PageResult>();
     for (const r of results) if (!byPage.has(r.pageId)) byPage.set(r.pageId, r); // the first result wins, as across batches
     const unique = [...byPage.values()];
+    const byCrawl = new Map<number, { maxPages: number; candidates: Candidate[] }>();
+    for (const r of unique) {
+      if (r.discovered.length === 0) continue;
+      const entry = byCrawl.get(r.crawlId) ?? { maxPages: r.maxPages, candidates: [] };
+      entry.candidates.push(...r.discovered);
+      byCrawl.set(r.crawlId, entry);
+    }
     return this.opts.db.$transaction(async (tx) => {
-      const updated = await writePageRows(tx, unique);
-      const byCrawl = new Map<number, { maxPages: number; candidates: Candidate[] }>();
-      for (const r of unique) {
-        if (!updated.has(r.pageId) || r.discovered.length === 0) continue; // a redelivery: its links are already known
-        const entry = byCrawl.get(r.crawlId) ?? { maxPages: r.maxPages, candidates: [] };
-        entry.candidates.push(...r.discovered);
-        byCrawl.set(r.crawlId, entry);
-      }
       const inserted: Array<[number, NewPageRow[]]> = [];
-      // Crawls in id order and URLs sorted: concurrent flushes take row locks in the same order (no deadlocks).
       for (const crawlId of [...byCrawl.keys()].sort((a, b) => a - b)) {
         const { maxPages, candidates } = byCrawl.get(crawlId)!;
-        candidates.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : a.depth - b.depth));
         const res = await insertPages(tx, crawlId, maxPages, candidates);
         if (res.inserted.length > 0) inserted.push([crawlId, res.inserted]);
       }
+      await writePageRows(tx, unique);
       return inserted;
     }, TX_OPTIONS);
   }

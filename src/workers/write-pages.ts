@@ -1,12 +1,11 @@
 /**
  * The one statement that writes a batch of page results: UPDATE ... FROM jsonb_to_recordset,
  * only for rows still 'queued', so a redelivered job never overwrites or duplicates a row.
- * Returns the ids it actually updated.
  */
 import type { Prisma } from '../shared/db/client.js';
 import type { PageResult } from './page-result.js';
 
-export async function writePageRows(tx: Prisma.TransactionClient, results: PageResult[]): Promise<Set<string>> {
+export async function writePageRows(tx: Prisma.TransactionClient, results: PageResult[]): Promise<void> {
   const payload = JSON.stringify(
     results.map(({ pageId, row }) => ({
       id: pageId,
@@ -31,7 +30,7 @@ export async function writePageRows(tx: Prisma.TransactionClient, results: PageR
     })),
     pgSafeStrings,
   );
-  const updated = await tx.$queryRaw<Array<{ id: string }>>`
+  await tx.$executeRaw`
     UPDATE pages AS p SET
       state = r.state::"PageState", final_url = r.final_url, status = r.status, content_type = r.content_type,
       title = r.title, description = r.description, canonical = r.canonical, noindex = r.noindex,
@@ -42,9 +41,7 @@ export async function writePageRows(tx: Prisma.TransactionClient, results: PageR
       id bigint, state text, final_url text, status int, content_type text, title text, description text,
       canonical text, noindex boolean, nofollow boolean, fetched_at timestamp(3), duration_ms int, bytes int,
       content_hash text, error_code text, error text, attempts int, links text[], data jsonb)
-    WHERE p.id = r.id AND p.state = 'queued'
-    RETURNING p.id::text AS id`;
-  return new Set(updated.map((r) => r.id));
+    WHERE p.id = r.id AND p.state = 'queued'`;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -42,7 +42,7 @@ export function edgeNames(buf: Buffer, queries: EdgeQuery[]): Map<string, EdgeNa
 
   // 1. nodes: the first edge index of each node a query starts from.
   const wanted = new Set(queries.map((q) => q.from));
-  const maxNode = Math.max(...wanted);
+  const maxNode = [...wanted].reduce((m, n) => Math.max(m, n), 0);
   const firstEdge = new Map<number, { first: number; count: number }>();
   const cur = { pos: nodesAt + '"nodes":['.length };
   let edgeIndex = 0;
@@ -57,30 +57,23 @@ export function edgeNames(buf: Buffer, queries: EdgeQuery[]): Map<string, EdgeNa
     edgeIndex += count;
   }
 
-  // 2. edges: for each wanted range, the edge pointing at the query's target.
+  // 2. edges: each wanted node's edges are contiguous; read up to them, then look for the targets.
   const edgesAt = buf.indexOf('"edges":[', cur.pos);
   if (edgesAt < 0) return out;
-  const byEdge = new Map<number, EdgeQuery[]>();
-  for (const q of queries) {
-    const range = firstEdge.get(q.from);
-    if (!range) continue;
-    for (let e = range.first; e < range.first + range.count; e++) {
-      const list = byEdge.get(e) ?? [];
-      list.push(q);
-      byEdge.set(e, list);
-    }
-  }
-  if (byEdge.size === 0) return out;
-  const maxEdge = Math.max(...byEdge.keys());
+  const targets = new Map<number, EdgeQuery[]>();
+  for (const q of queries) targets.set(q.from, [...(targets.get(q.from) ?? []), q]);
+  const holders = [...firstEdge].sort((x, y) => x[1].first - y[1].first);
   const found = new Map<string, { type: string; nameOrIndex: number }>();
   cur.pos = edgesAt + '"edges":['.length;
   const fields: number[] = new Array<number>(edgeFields).fill(0);
-  for (let e = 0; e <= maxEdge; e++) {
-    for (let f = 0; f < edgeFields; f++) fields[f] = readNumber(buf, cur);
-    const list = byEdge.get(e);
-    if (!list) continue;
-    for (const q of list) {
-      if (fields[toAt] !== q.to * nodeFields || found.has(key(q))) continue;
+  let e = 0;
+  for (const [from, range] of holders) {
+    for (; e < range.first; e++) for (let f = 0; f < edgeFields; f++) readNumber(buf, cur);
+    const wantedTo = new Map((targets.get(from) ?? []).map((q) => [q.to * nodeFields, q]));
+    for (; e < range.first + range.count; e++) {
+      for (let f = 0; f < edgeFields; f++) fields[f] = readNumber(buf, cur);
+      const q = wantedTo.get(fields[toAt]!);
+      if (!q || found.has(key(q))) continue;
       found.set(key(q), { type: edgeTypes[fields[typeAt]!] ?? 'unknown', nameOrIndex: fields[nameAt]! });
     }
   }
@@ -118,7 +111,7 @@ const MAX_NAME = 80;
 function readStrings(buf: Buffer, at: number, wanted: Set<number>): Map<number, string> {
   const out = new Map<number, string>();
   if (at < 0 || wanted.size === 0) return out;
-  const maxIndex = Math.max(...wanted);
+  const maxIndex = [...wanted].reduce((m, n) => Math.max(m, n), 0);
   let p = at + '"strings":['.length;
   for (let i = 0; i <= maxIndex; i++) {
     p = buf.indexOf(34 /* " */, p);

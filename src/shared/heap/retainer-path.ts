@@ -4,7 +4,7 @@
  * by distance); a breadth-first walk over them, skipping weak edges and preferring named
  * edges (variables, properties, elements) over internal ones, picks one chain.
  */
-import { EdgeType, NodeType, type Graph } from '@vscode/v8-heap-parser';
+import { EdgeType, NodeType, type Graph, type RetainerNode } from '@vscode/v8-heap-parser';
 import type { EdgeName, EdgeQuery } from './edge-names.js';
 
 export interface RetainerStep {
@@ -31,15 +31,29 @@ const PREFERENCE: Record<number, number> = {
 
 /** The steps from the instance (first) towards a root (last), or null when no root was reached. */
 export function findRetainerSteps(graph: Graph, index: number): RetainerStep[] | null {
+  // Can be hundreds of thousands of records (every sibling in a big array): read only numbers here,
+  // names only for the chosen path.
   const retainers = graph.get_all_retainers(index, MAX_DISTANCE);
+  try {
+    return choosePath(graph, index, retainers);
+  } finally {
+    for (const r of retainers) r.free();
+  }
+}
+
+function choosePath(graph: Graph, index: number, retainers: RetainerNode[]): RetainerStep[] | null {
   const holders = new Map<number, RetainerStep[]>();
+  const record = new Map<RetainerStep, RetainerNode>();
   for (const r of retainers) {
-    if (r.index !== r.retains_index && r.edge_typ !== EdgeType.Weak && r.edge_typ !== EdgeType.Invisible) {
-      const list = holders.get(r.retains_index) ?? [];
-      list.push({ holder: r.index, holderName: r.name(), holderType: r.typ, edgeType: r.edge_typ, child: r.retains_index });
-      holders.set(r.retains_index, list);
-    }
-    r.free();
+    const edgeType = r.edge_typ;
+    const child = r.retains_index;
+    const holder = r.index;
+    if (holder === child || edgeType === EdgeType.Weak || edgeType === EdgeType.Invisible) continue;
+    const step: RetainerStep = { holder, holderName: '', holderType: r.typ, edgeType, child };
+    record.set(step, r);
+    const list = holders.get(child);
+    if (list) list.push(step);
+    else holders.set(child, [step]);
   }
   const via = new Map<number, RetainerStep | null>([[index, null]]);
   const synthetic = new Set<number>();
@@ -67,7 +81,9 @@ export function findRetainerSteps(graph: Graph, index: number): RetainerStep[] |
   if (end === null) return null;
   const steps: RetainerStep[] = [];
   for (let step = via.get(end); step; step = via.get(step.child)) steps.unshift(step);
-  return steps.filter((s) => s.holder !== graph.root_index).slice(0, MAX_STEPS);
+  const chosen = steps.filter((s) => s.holder !== graph.root_index).slice(0, MAX_STEPS);
+  for (const s of chosen) s.holderName = record.get(s)?.name() ?? '';
+  return chosen;
 }
 
 export function edgeQueries(steps: RetainerStep[]): EdgeQuery[] {
