@@ -61,8 +61,8 @@ function choosePath(graph: Graph, index: number, retainers: RetainerNode[]): Ret
   const queue = [index];
   let end: number | null = null;
   let farthest = index;
-  while (queue.length > 0) {
-    const node = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head]!;
     farthest = node;
     const list = holders.get(node);
     // A root: (root) itself, or a synthetic root group such as "(GC roots)" or "(Stack roots)" nothing else holds.
