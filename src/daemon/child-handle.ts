@@ -205,7 +205,7 @@ export class ChildHandle {
     const { config } = this.opts;
     const decision = afterCrash(this.history, this.startedAt, now, config);
     this.history = decision.history;
-    this.state = decision.action === 'give-up' ? 'failed' : 'restarting';
+    this.state = 'restarting'; // 'failed' only once the give-up is logged: the last failed slot ends the daemon
     const snapshot = await findOomSnapshot(config.snapshotDir, pid, this.startedAt - 1_000);
     const why = code === 0 ? 'exited without announcing a drain' : snapshot ? 'died out of heap memory' : 'died';
     this.log.error(
@@ -218,6 +218,7 @@ export class ChildHandle {
         { code: 'SPIDERD_WORKER_CRASH_LOOP', crashes: decision.crashesInWindow, crashWindowMs: config.crashWindowMs },
         `crawler slot ${this.workerId} crashed ${decision.crashesInWindow} times within ${config.crashWindowMs} ms; not restarting it`,
       );
+      this.state = 'failed';
       this.opts.onFailed(this.workerId);
       return;
     }

@@ -128,7 +128,7 @@ function resolveTargets(request: ControlRequest, host: ControlHost): Target[] {
 async function runOne(host: ControlHost, request: ControlRequest, target: Target, busy: Set<string>): Promise<ControlResult> {
   const who = { workerId: target.workerId, pid: target.pid };
   if (busy.has(target.workerId)) {
-    return { ...who, ok: false, code: 'SPIDERD_SNAPSHOT_FAILED', message: `${target.workerId} (pid ${target.pid}) is already taking a snapshot or profile; try again when it is done` };
+    return { ...who, ok: false, code: 'SPIDERD_CONTROL_BUSY', message: `${target.workerId} (pid ${target.pid}) is already taking a snapshot or profile; try again when it is done` };
   }
   busy.add(target.workerId);
   try {

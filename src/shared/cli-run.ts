@@ -7,7 +7,15 @@ import { SpiderdError, coerceError } from './errors.js';
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (a seed, a flag, a file). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
 
-const BAD_INPUT = new Set(['SPIDERD_CONFIG_INVALID', 'SPIDERD_BAD_SEED', 'SPIDERD_BAD_INPUT', 'SPIDERD_CRAWL_NOT_FOUND', 'SPIDERD_CONTROL_INVALID']);
+const BAD_INPUT = new Set([
+  'SPIDERD_CONFIG_INVALID',
+  'SPIDERD_BAD_SEED',
+  'SPIDERD_BAD_INPUT',
+  'SPIDERD_CRAWL_NOT_FOUND',
+  'SPIDERD_CONTROL_INVALID',
+  'SPIDERD_CONTROL_NO_TARGET',
+  'SPIDERD_HEAP_PARSE_FAILED',
+]);
 
 export function runAction<A extends unknown[]>(action: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SPIDERD_CONTROL_INVALID: 'a control request was malformed',
   SPIDERD_CONTROL_NO_TARGET: 'a control request named no live daemon or process',
   SPIDERD_CONTROL_TIMEOUT: 'a control request got no answer in time',
+  SPIDERD_CONTROL_BUSY: 'the target process is already taking a snapshot or profile',
   SPIDERD_SNAPSHOT_NO_SPACE: 'not enough free disk for a heap snapshot',
   SPIDERD_SNAPSHOT_FAILED: 'writing a heap snapshot or profile failed',
   SPIDERD_HEAP_PARSE_FAILED: 'a .heapsnapshot file could not be read or parsed',

@@ -25,7 +25,7 @@ let busy = false;
 export async function handleControl(msg: Extract<ParentMessage, { type: 'control' }>, ctx: ControlContext): Promise<ChildMessage> {
   const { requestId } = msg;
   if (busy) {
-    return { type: 'control-result', requestId, ok: false, code: 'SPIDERD_SNAPSHOT_FAILED', message: `${ctx.workerId} is already taking a snapshot or profile; try again when it is done` };
+    return { type: 'control-result', requestId, ok: false, code: 'SPIDERD_CONTROL_BUSY', message: `${ctx.workerId} is already taking a snapshot or profile; try again when it is done` };
   }
   busy = true;
   try {

@@ -214,7 +214,7 @@ describe('the daemon side of the control channel', () => {
     });
     const results = replies.map((r) => r.results[0]!);
     assert.equal(results[0]!.ok, true);
-    assert.ok(!results[1]!.ok && results[1]!.code === 'SPIDERD_SNAPSHOT_FAILED' && /already taking a snapshot/.test(results[1]!.message), JSON.stringify(results[1]));
+    assert.ok(!results[1]!.ok && results[1]!.code === 'SPIDERD_CONTROL_BUSY' && /already taking a snapshot/.test(results[1]!.message), JSON.stringify(results[1]));
   });
 });
 

@@ -7,7 +7,7 @@ import { SpiderdError } from '../../shared/errors.js';
 import { diffHeapSnapshots, type HeapDiff } from '../../shared/heap/diff.js';
 import { RETAINER_PATHS } from '../../shared/heap/diff-core.js';
 import { formatBytes, signed, table } from './format.js';
-import { heapAction } from './run-heap-action.js';
+import { runAction } from '../../shared/cli-run.js';
 
 export function registerDiffCommand(heap: Command): void {
   heap
@@ -18,7 +18,7 @@ export function registerDiffCommand(heap: Command): void {
     .option('--top <n>', 'how many classes to show', '20')
     .option('--json', 'print the diff as JSON')
     .action(
-      heapAction(async (a: string, b: string, flags: { top: string; json?: boolean }) => {
+      runAction(async (a: string, b: string, flags: { top: string; json?: boolean }) => {
         const top = Number(flags.top);
         if (!Number.isSafeInteger(top) || top < 1 || top > 100_000) throw new SpiderdError('SPIDERD_BAD_INPUT', `--top must be a whole number from 1 to 100000, got ${JSON.stringify(flags.top)}`);
         const diff = await diffHeapSnapshots(a, b, { top });

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { MAX_PROFILE_SECONDS } from '../../shared/control.js';
 import { sendControlRequest } from './control-request.js';
-import { heapAction } from './run-heap-action.js';
+import { runAction } from '../../shared/cli-run.js';
 import { addTargetOptions, configFrom, printAnswers, secondsFrom, targetFrom, type TargetFlags } from './target-options.js';
 
 export function registerProfileCommand(parent: Command, kind: 'heap-profile' | 'cpu-profile'): void {
@@ -17,7 +17,7 @@ export function registerProfileCommand(parent: Command, kind: 'heap-profile' | '
     .requiredOption('--seconds <n>', `how long to record (1-${MAX_PROFILE_SECONDS})`)
     .option('--label <text>', 'a word added to the file name');
   addTargetOptions(cmd, false).action(
-    heapAction(async (flags: TargetFlags & { seconds?: string; label?: string }) => {
+    runAction(async (flags: TargetFlags & { seconds?: string; label?: string }) => {
       const target = targetFrom(flags);
       const seconds = Math.round(secondsFrom(flags.seconds, '--seconds', MAX_PROFILE_SECONDS));
       // --timeout counts after the recording ends.

@@ -1,7 +1,7 @@
 /** `spiderd heap snapshot`: asks a process to write a .heapsnapshot into its daemon's snapshot directory. */
 import type { Command } from 'commander';
 import { sendControlRequest } from './control-request.js';
-import { heapAction } from './run-heap-action.js';
+import { runAction } from '../../shared/cli-run.js';
 import { addTargetOptions, configFrom, printAnswers, secondsFrom, targetFrom, type TargetFlags } from './target-options.js';
 
 export function registerSnapshotCommand(heap: Command): void {
@@ -10,7 +10,7 @@ export function registerSnapshotCommand(heap: Command): void {
     .description("write a .heapsnapshot of a process into its daemon's snapshot directory (loadable in Chrome DevTools)")
     .option('--label <text>', 'a word added to the file name (letters, digits, . and - are kept)');
   addTargetOptions(cmd, true).action(
-    heapAction(async (flags: TargetFlags & { label?: string }) => {
+    runAction(async (flags: TargetFlags & { label?: string }) => {
       const target = targetFrom(flags);
       const timeoutMs = secondsFrom(flags.timeout, '--timeout', 86_400) * 1000;
       const config = configFrom(flags);

@@ -1,6 +1,6 @@
 /**
  * Heap diff of two .heapsnapshot files, per constructor/class: change in count and self
- * size, retained size in B, and for the top growers one sample retainer path. A and B are
+ * size, retained size in B, and for the top growers (culprit first) one sample retainer path. A and B are
  * parsed one after the other; of A only the per-class summary is kept. Files are read as
  * Buffers (never as JS strings) and parsed by @vscode/v8-heap-parser (wasm).
  */
@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { WasmSortBy, decode_bytes, type Graph } from '@vscode/v8-heap-parser';
 import { SpiderdError } from '../errors.js';
 import { edgeNames } from './edge-names.js';
+import { rankGrowers } from './rank-growers.js';
 import { edgeQueries, findRetainerSteps, formatRetainerPath, type RetainerStep } from './retainer-path.js';
 
 export interface ClassDelta {
@@ -31,7 +32,10 @@ export interface SnapshotSummary {
 export interface HeapDiff {
   a: SnapshotSummary;
   b: SnapshotSummary;
-  /** Sorted by selfSizeDelta, largest growth first. */
+  /**
+   * Culprit first: user-level classes that gained instances, by retained size; then every
+   * other class by self-size growth (see rank-growers.ts).
+   */
   classes: ClassDelta[];
 }
 
@@ -64,7 +68,7 @@ export async function diffHeapSnapshotsInProcess(pathA: string, pathB: string, o
       classes.push({ name, countA, countB, countDelta: countB - countA, selfSizeA, selfSizeB, selfSizeDelta: selfSizeB - selfSizeA, retainedSizeB: cb?.retainedSize ?? 0, retainerPath: null });
     }
     classes.sort((x, y) => y.selfSizeDelta - x.selfSizeDelta || y.countDelta - x.countDelta || x.name.localeCompare(y.name));
-    const top = classes.slice(0, Math.max(0, opts.top));
+    const top = rankGrowers(classes).slice(0, Math.max(0, opts.top));
     addRetainerPaths(graph, buf, top.slice(0, RETAINER_PATHS).filter((c) => c.countDelta > 0), b.classes);
     return { a: { path: pathA, ...a.totals }, b: { path: pathB, ...b.totals }, classes: top };
   });

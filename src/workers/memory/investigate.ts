@@ -13,7 +13,7 @@ import type { MemTrend } from '../../shared/mem/trend.js';
 import { leakFigures, storeLeakReport } from './leak-report.js';
 import { runDiffInChild, type DiffRun } from './run-diff.js';
 
-/** Classes asked of the diff: the report re-ranks them to name the holder, then keeps ten. */
+/** Classes asked of the diff (culprit first); the report keeps the first ten. */
 const DIFF_TOP = 100;
 
 export interface InvestigationDeps {

@@ -4,7 +4,6 @@ import type { Db } from '../../shared/db/client.js';
 import type { ClassDelta, HeapDiff } from '../../shared/heap/diff.js';
 import type { MemTrend } from '../../shared/mem/trend.js';
 import { workerSlot } from '../../shared/mem/worker-slot.js';
-import { rankGrowers } from './rank-growers.js';
 
 export const TOP_GROWERS = 10;
 
@@ -61,7 +60,7 @@ export interface StoreLeakReport {
 
 /** Returns the stored row's id and the growers as stored (culprit first). */
 export async function storeLeakReport(r: StoreLeakReport): Promise<{ id: number; growers: ClassDelta[] }> {
-  const growers = rankGrowers(r.diff.classes).slice(0, TOP_GROWERS);
+  const growers = r.diff.classes.slice(0, TOP_GROWERS); // the diff ranks the culprit first
   const row = await r.db.leakReport.create({
     data: {
       crawlId: r.crawlId,

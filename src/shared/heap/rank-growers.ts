@@ -1,12 +1,12 @@
 /**
  * Orders the classes of a heap diff so the likely culprit comes first (pure).
  *
- * The diff ranks by self-size growth, which puts the leaked payload first (strings, DOM
- * nodes, arrays) rather than what holds it. A report should name the holder: among the
+ * Ranking by self-size growth alone puts the leaked payload first (strings, DOM nodes,
+ * arrays) rather than what holds it. A diff should name the holder first: among the
  * classes that gained instances, a user-level class (not a V8 internal or builtin) whose
  * instances retain the most memory, i.e. the object the leaking code keeps adding.
  */
-import type { ClassDelta } from '../../shared/heap/diff.js';
+import type { ClassDelta } from './diff-core.js';
 
 /** V8 internals and builtins: they hold everything, so they never name a culprit by themselves. */
 const BUILTINS = new Set([
