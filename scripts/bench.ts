@@ -9,6 +9,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { fitLine } from '../src/shared/mem/fit.js';
+import { postGcPoints } from '../src/shared/mem/trend.js';
 import { startSampleSite } from '../src/sample-site/server.js';
 import { plainLoop, parseRates } from './bench/baseline.js';
 import { daemonRun, type ProcessFigures } from './bench/daemon-run.js';
@@ -19,11 +21,12 @@ const longPages = Number(values['long-pages']);
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const mb = (n: number) => n.toFixed(1);
+const WARMUP_PAGES = 2_000;
 
 console.log(`spiderd bench — ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
 
-const site = await startSampleSite({ pages });
+const site = await startSampleSite({ pages, maxDepth: 1000 });
 try {
   const urls = site.expected.fetchable;
   console.log(`\nsite: ${urls.length} HTML pages on ${site.origin}`);
@@ -40,29 +43,27 @@ try {
 }
 
 if (longPages > 0) {
-  const long = await startSampleSite({ pages: longPages });
+  const long = await startSampleSite({ pages: longPages, maxDepth: 1000 });
   try {
     console.log(`\nlong crawl: ${long.expected.fetchable.length} HTML pages`);
     const on = await daemonRun({ seedUrl: long.seedUrl, adminUrl, redisUrl, workers: 2, concurrency: 16, extraEnv: { SPIDERD_LEAK_SENTINEL: 'true' } });
     const off = await daemonRun({ seedUrl: long.seedUrl, adminUrl, redisUrl, workers: 2, concurrency: 16, extraEnv: { SPIDERD_LEAK_SENTINEL: 'false' } });
     console.log(`sentinel on: ${on.pagesPerSecond.toFixed(0)} pages/s; off: ${off.pagesPerSecond.toFixed(0)} pages/s; cost ${(100 * (1 - on.pagesPerSecond / off.pagesPerSecond)).toFixed(1)}%`);
-    for (const p of on.processes) console.log(`  ${p.workerId.padEnd(10)} peak RSS ${mb(p.peakRssMb)} MB; post-GC heap ${growth(p)}`);
+    for (const p of on.processes) console.log(`  ${p.workerId.padEnd(10)} peak RSS ${mb(p.peakRssMb)} MB${p.workerId === 'supervisor' ? '' : `; post-GC heap ${growth(p)}`}`);
   } finally {
     await long.close();
   }
 }
 
-/** Least-squares slope of the post-GC heap against pages done, per 10,000 pages. */
+/**
+ * Post-GC heap growth per 10,000 pages: one point per major GC, fitted after a warm-up of
+ * WARMUP_PAGES (JIT code and caches fill first), with the module the sentinel uses.
+ */
 function growth(p: ProcessFigures): string {
-  const pts = p.samples.filter((s) => s.postGcHeap !== null && s.jobsDone > 0).map((s) => [s.jobsDone, s.postGcHeap! / 1024 / 1024] as const);
-  if (pts.length < 3) return `not enough post-GC samples (${pts.length})`;
-  const n = pts.length;
-  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
-  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
-  const sxy = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  const slope = sxx === 0 ? 0 : sxy / sxx;
-  return `${(slope * 10_000).toFixed(2)} MB per 10,000 pages over ${n} samples (${mb(pts[0]![1])} -> ${mb(pts[n - 1]![1])} MB)`;
+  const pts = postGcPoints(p.samples).filter((s) => s.jobsDone >= WARMUP_PAGES);
+  const fit = fitLine(pts.map((s) => s.jobsDone), pts.map((s) => s.postGcHeap! / 1024 / 1024));
+  if (fit === null || pts.length < 3) return `not enough post-GC samples after ${WARMUP_PAGES} pages (${pts.length})`;
+  return `${(fit.slope * 10_000).toFixed(2)} MB per 10,000 pages (r2 ${fit.r2.toFixed(2)}, ${pts.length} major GCs from ${pts[0]!.jobsDone} to ${pts[pts.length - 1]!.jobsDone} pages: ${mb(pts[0]!.postGcHeap! / 1024 / 1024)} -> ${mb(pts[pts.length - 1]!.postGcHeap! / 1024 / 1024)} MB)`;
 }
 
 function withDb(url: string, name: string): string {

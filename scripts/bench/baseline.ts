@@ -1,9 +1,10 @@
 /**
- * The yardstick: a plain loop of undici fetch + cheerio parse over the same URLs the daemon
- * crawls, in one process, no queue, no database. Also times cheerio's two parsers.
+ * The yardstick: a plain loop of undici fetch (same Accept-Encoding, bodies decompressed) +
+ * cheerio parse over the same URLs the daemon crawls, in one process, no queue, no database. Also times cheerio's two parsers.
  */
 import { load as loadParse5 } from 'cheerio';
 import { load as loadSlim } from 'cheerio/slim';
+import zlib from 'node:zlib';
 import { Agent, request } from 'undici';
 
 export interface BaselineResult {
@@ -21,8 +22,9 @@ export async function plainLoop(urls: string[], concurrency: number): Promise<Ba
   const lane = async () => {
     while (next < urls.length) {
       const url = urls[next++]!;
-      const res = await request(url, { dispatcher: agent, headers: { 'user-agent': 'spiderd-bench' } });
-      const html = await res.body.text();
+      // The same request a crawler process sends, so both pay for compressed bodies alike.
+      const res = await request(url, { dispatcher: agent, headers: { 'user-agent': 'spiderd-bench', 'accept-encoding': 'gzip, deflate, br' } });
+      const html = decode(Buffer.from(await res.body.arrayBuffer()), String(res.headers['content-encoding'] ?? ''));
       const $ = loadSlim(html);
       $('title').text();
       $('a[href]').each((_, el) => {
@@ -34,6 +36,13 @@ export async function plainLoop(urls: string[], concurrency: number): Promise<Ba
   const seconds = (performance.now() - started) / 1000;
   await agent.close();
   return { pages: urls.length, seconds, pagesPerSecond: urls.length / seconds, links };
+}
+
+function decode(body: Buffer, encoding: string): string {
+  if (encoding.includes('gzip')) return zlib.gunzipSync(body).toString('utf8');
+  if (encoding.includes('br')) return zlib.brotliDecompressSync(body).toString('utf8');
+  if (encoding.includes('deflate')) return zlib.inflateSync(body).toString('utf8');
+  return body.toString('utf8');
 }
 
 /** Parse-only throughput of cheerio's default (parse5) and htmlparser2 ("slim") paths on the same pages. */

@@ -1,0 +1,17 @@
+// A handler with a deliberate leak, for trying spiderd's leak hunting (README, "Hunting a
+// leak"). It keeps every page it sees in a module-level cache that nothing ever empties:
+// the most common leak in real extraction code.
+class PageCacheEntry {
+  constructor(url, html, $) {
+    this.url = url;
+    this.html = html;
+    this.$ = $;
+  }
+}
+
+const cache = [];
+
+export default async function leaky(page) {
+  cache.push(new PageCacheEntry(page.url, page.html, page.$));
+  return { title: page.$('title').text() };
+}
