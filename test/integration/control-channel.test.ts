@@ -4,14 +4,13 @@
  * / `spiderd cpu` commands as the CLI runs them.
  */
 import assert from 'node:assert/strict';
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startControlChannel, type ControlChannel, type ControlHost, type ControlResultMessage } from '../../src/daemon/control-channel.js';
@@ -22,10 +21,9 @@ import { redisKeys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { writeHeartbeat, type DaemonRecord } from '../../src/shared/presence.js';
 import { REDIS_URL, deletePrefix, testPrefix } from '../helpers/redis.js';
+import { runCli } from '../helpers/spiderd.js';
 
-const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('../fixtures/leaky-control-child.js', import.meta.url));
-const REGISTER = new URL('../../src/cli/heap/register.js', import.meta.url).href;
 const prefix = testPrefix();
 const keys = redisKeys(prefix);
 
@@ -36,16 +34,9 @@ let channel: ControlChannel;
 let redis: Redis;
 let silent: Redis;
 
-async function heapCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `import { Command } from 'commander'; import { registerHeapCommands } from ${JSON.stringify(REGISTER)};
-const p = new Command('spiderd'); registerHeapCommands(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, ...args, '--redis-url', REDIS_URL], { cwd: fileURLToPath(new URL('../../../', import.meta.url)) });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+/** Runs the real `spiderd heap ...`; the tests name their Redis prefix with --prefix. */
+async function heapCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli({ databaseUrl: 'postgresql://127.0.0.1:5432/unused', prefix: 'unused', redisUrl: REDIS_URL }, args);
 }
 
 /** Talks to the daemon directly (no CLI pre-checks): publishes raw text, returns the reply for requestId. */

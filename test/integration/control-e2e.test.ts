@@ -4,33 +4,16 @@
  * is still stored exactly once and requested once (jobs neither stall nor run twice).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { diffHeapSnapshotsInProcess } from '../../src/shared/heap/diff.js';
 import { startSampleSite, type SampleSite } from '../../src/sample-site/server.js';
 import { createTestDatabase, queryDb, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, testPrefix } from '../helpers/redis.js';
-import { envFor, eventually, runCli, startDaemon, type Daemon, type TestEnv } from '../helpers/spiderd.js';
+import { eventually, runCli, startDaemon, type Daemon, type RunResult, type TestEnv } from '../helpers/spiderd.js';
 
-const run = promisify(execFile);
-const REGISTER = new URL('../../src/cli/heap/register.js', import.meta.url).href;
-
-async function heapCli(env: TestEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `import { Command } from 'commander'; import { registerHeapCommands } from ${JSON.stringify(REGISTER)};
-const p = new Command('spiderd'); registerHeapCommands(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, ...args], { env: envFor(env), cwd: fileURLToPath(new URL('../../../', import.meta.url)) });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 interface Row {
   url: string;
@@ -43,7 +26,7 @@ describe('heap snapshots of every process while a crawl runs', () => {
   let site: SampleSite;
   let daemon: Daemon;
   let dir: string;
-  let snapshot: { code: number; stdout: string; stderr: string };
+  let snapshot: RunResult;
   let queuedAtSnapshot: number;
   let rows: Row[];
 
@@ -57,8 +40,8 @@ describe('heap snapshots of every process while a crawl runs', () => {
     const enq = await runCli(env, ['enqueue', site.seedUrl, '--crawl', 'site', '--per-host-delay', '40', '--per-host-concurrency', '4']);
     assert.equal(enq.code, 0, enq.stderr);
     await eventually(async () => (await queryDb<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pages WHERE state = 'fetched'"))[0]!.n >= 5, 'some pages fetched');
-    await eventually(async () => (await heapCli(env, ['heap', 'snapshot', '--worker', 'w2', '--timeout', '5'])).code !== 2 || null, 'w2 is listed as live');
-    snapshot = await heapCli(env, ['heap', 'snapshot', '--all', '--label', 'mid-crawl']);
+    await eventually(async () => (await runCli(env, ['heap', 'snapshot', '--worker', 'w2', '--timeout', '5'])).code !== 2 || null, 'w2 is listed as live');
+    snapshot = await runCli(env, ['heap', 'snapshot', '--all', '--label', 'mid-crawl']);
     queuedAtSnapshot = (await queryDb<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pages WHERE state = 'queued'"))[0]!.n;
     const wait = await runCli(env, ['status', '--crawl', 'site', '--wait', '--json']);
     assert.equal(wait.code, 0, wait.stderr);

@@ -11,23 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { diffHeapSnapshots, type HeapDiff } from '../../src/shared/heap/diff.js';
+import { runCli } from '../helpers/spiderd.js';
 
 const run = promisify(execFile);
 const FIXTURE = fileURLToPath(new URL('../fixtures/leaky-heap.js', import.meta.url));
-const REGISTER = new URL('../../src/cli/heap/register.js', import.meta.url).href;
 const ADDED = 20_000;
 
 /** Runs the heap commands as the CLI does (commander root + registerHeapCommands). */
-export async function heapCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `import { Command } from 'commander'; import { registerHeapCommands } from ${JSON.stringify(REGISTER)};
-const p = new Command('spiderd'); registerHeapCommands(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd: fileURLToPath(new URL('../../../', import.meta.url)), maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+/** Runs the real `spiderd heap ...` (heap diff needs neither Redis nor PostgreSQL). */
+async function heapCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli({ databaseUrl: 'postgresql://127.0.0.1:5432/unused', prefix: 'unused' }, args);
 }
 
 let dir: string;

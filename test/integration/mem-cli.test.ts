@@ -4,11 +4,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { redisKeys } from '../../src/shared/keys.js';
@@ -17,35 +15,16 @@ import { appendSample } from '../../src/shared/mem/history.js';
 import { writeHeartbeat, type DaemonRecord } from '../../src/shared/presence.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.js';
+import { runCli } from '../helpers/spiderd.js';
 
-const REGISTER = fileURLToPath(new URL('../../src/cli/mem/register.js', import.meta.url));
 const MB = 1024 * 1024;
 
 let db: TestDatabase;
 let prefix: string;
 let workDir: string;
 
-/**
- * Runs the `mem` command in its own process: a commander root with registerMemCommands, the
- * way src/bin/spiderd.ts assembles the real one.
- */
-function runMem(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = `import { Command } from 'commander'; import { registerMemCommands } from ${JSON.stringify(REGISTER)};
-const program = new Command('spiderd'); registerMemCommands(program); await program.parseAsync(${JSON.stringify(['mem', ...args])}, { from: 'user' });`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url, REDIS_URL, SPIDERD_PREFIX: prefix, SPIDERD_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the real `spiderd mem ...` against this file's Redis prefix and database. */
+const runMem = (args: string[]) => runCli({ databaseUrl: db.url, prefix }, ['mem', ...args]);
 
 function samples(startedAt: number, n: number, heapMb: (jobs: number) => number, jobsPerSample: number): MemSample[] {
   return Array.from({ length: n }, (_, i) => {

@@ -1,9 +1,15 @@
-/** The latest leak report of each process, from PostgreSQL (written by the leak sentinel). */
+/**
+ * The latest leak report of each crawler slot, from PostgreSQL (written by the leak sentinel).
+ * Per slot, not per pid: a leaking process is usually recycled right after its report, and the
+ * operator looking at `spiderd mem` wants to see that report next to the slot's new process.
+ */
 import type { Db } from '../../shared/db/client.js';
 import { workerSlot } from '../../shared/mem/worker-slot.js';
 
 export interface LeakSummary {
   id: number;
+  /** The process the report is about (often recycled since). */
+  pid: number;
   createdAt: string;
   jobsDone: number;
   /** The class the report ranks first among the growers, if any. */
@@ -17,26 +23,27 @@ export interface ProcessKey {
   pid: number | null;
 }
 
-export function processKey(p: ProcessKey): string {
-  return `${p.daemonId}/${p.workerId}/${p.pid ?? ''}`;
+export function processKey(p: Pick<ProcessKey, 'daemonId' | 'workerId'>): string {
+  return `${p.daemonId}/${p.workerId}`;
 }
 
 export async function latestLeakReports(db: Db, processes: readonly ProcessKey[]): Promise<Map<string, LeakSummary>> {
   const wanted = processes.flatMap((p) => {
     const slot = workerSlot(p.workerId);
-    return slot === null || p.pid === null ? [] : [{ daemonId: p.daemonId, workerId: slot, pid: p.pid }];
+    return slot === null ? [] : [{ daemonId: p.daemonId, workerId: slot }];
   });
   const found = new Map<string, LeakSummary>();
   if (wanted.length === 0) return found;
   const rows = await db.leakReport.findMany({
     where: { OR: wanted },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    distinct: ['daemonId', 'workerId', 'pid'],
+    distinct: ['daemonId', 'workerId'],
   });
   for (const row of rows) {
-    const key = processKey({ daemonId: row.daemonId, workerId: `w${row.workerId}`, pid: row.pid });
+    const key = processKey({ daemonId: row.daemonId, workerId: `w${row.workerId}` });
     found.set(key, {
       id: row.id,
+      pid: row.pid,
       createdAt: row.createdAt.toISOString(),
       jobsDone: row.jobsDone,
       topClass: topClass(row.growers),

@@ -9,7 +9,7 @@ export function renderMemTable(view: MemView): string {
   const lines = view.rows.map((r) => {
     const s = r.sample;
     const verdict = r.trend.nativeGrowth ? `${r.trend.verdict}, native growth` : r.trend.verdict;
-    const report = r.leakReport ? `#${r.leakReport.id} ${shortTime(r.leakReport.createdAt)} ${r.leakReport.topClass ?? '?'}` : view.leakReportsError ? '?' : '-';
+    const report = r.leakReport ? `#${r.leakReport.id} ${shortTime(r.leakReport.createdAt)} ${r.leakReport.topClass ?? '?'}${r.leakReport.pid === r.pid ? '' : ` (pid ${r.leakReport.pid})`}` : view.leakReportsError ? '?' : '-';
     return [
       r.host,
       r.daemonId,
