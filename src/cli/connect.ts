@@ -1,7 +1,7 @@
 /**
  * Opening what a CLI command needs — Redis (checked reachable), PostgreSQL (migrated first,
  * which also creates the database on a fresh machine) and the page queue — each registered
- * with a closer so the command's process exits by itself.
+ * with its closer (src/shared/lifecycle.ts) so the command's process exits by itself.
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +10,7 @@ import { createDb, type Db } from '../shared/db/client.js';
 import { migrate, type MigrationResult } from '../shared/db/migrate.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { createPageQueue, type PageJob } from '../shared/queue.js';
+import type { Resources } from '../shared/lifecycle.js';
 import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
 
@@ -17,28 +18,8 @@ export const REDIS_HINT = 'start it (e.g. `redis-server`, or `docker run -p 6379
 export const POSTGRES_HINT =
   'start it (e.g. `pg_ctlcluster 15 main start`, or `docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15`) or point DATABASE_URL / --database-url at yours';
 
-/** Closers run in reverse order of opening; a failing closer does not stop the others. */
-export class Closers {
-  private readonly list: Array<() => Promise<unknown> | unknown> = [];
-
-  add<T>(resource: T, close: (r: T) => Promise<unknown> | unknown): T {
-    this.list.push(() => close(resource));
-    return resource;
-  }
-
-  async closeAll(): Promise<void> {
-    for (const close of this.list.splice(0).reverse()) {
-      try {
-        await close();
-      } catch {
-        // closing is best effort: the process is about to exit anyway
-      }
-    }
-  }
-}
-
 /** Connects and waits until Redis answers, or fails with SPIDERD_REDIS_UNAVAILABLE. */
-export async function connectRedis(config: Pick<Config, 'redisUrl'>, closers: Closers, timeoutMs = 5_000): Promise<Redis> {
+export async function connectRedis(config: Pick<Config, 'redisUrl'>, resources: Resources, timeoutMs = 5_000): Promise<Redis> {
   const redis = createRedis(config, 'cli', { failFast: true });
   let lastError: Error | null = null;
   redis.on('error', (err: unknown) => {
@@ -61,13 +42,13 @@ export async function connectRedis(config: Pick<Config, 'redisUrl'>, closers: Cl
     const reason = coerceError(err).message || 'connection failed';
     throw new SpiderdError('SPIDERD_REDIS_UNAVAILABLE', `Redis is not reachable at ${redactUrl(config.redisUrl)} (${reason}): ${REDIS_HINT}`, { cause: err, transient: true });
   }
-  return closers.add(redis, (r) => r.quit().catch(() => r.disconnect()));
+  return resources.add('redis', redis, (r) => r.quit().catch(() => r.disconnect()));
 }
 
 /** Applies pending migrations (idempotent), then opens Prisma. */
-export async function connectDb(config: Pick<Config, 'databaseUrl'>, closers: Closers): Promise<Db> {
+export async function connectDb(config: Pick<Config, 'databaseUrl'>, resources: Resources): Promise<Db> {
   await migrateOrExplain(config.databaseUrl);
-  return closers.add(createDb(config, { poolSize: 3 }), (db) => db.$disconnect());
+  return resources.add('postgresql', createDb(config, { poolSize: 3 }), (db) => db.$disconnect());
 }
 
 export async function migrateOrExplain(databaseUrl: string): Promise<MigrationResult> {
@@ -81,8 +62,8 @@ export async function migrateOrExplain(databaseUrl: string): Promise<MigrationRe
   }
 }
 
-export function openQueue(redis: Redis, prefix: string, closers: Closers): Queue<PageJob> {
-  return closers.add(createPageQueue(redis, prefix), (q) => q.close());
+export function openQueue(redis: Redis, prefix: string, resources: Resources): Queue<PageJob> {
+  return resources.add('queue', createPageQueue(redis, prefix), (q) => q.close());
 }
 
 /** A crawl by name, or SPIDERD_CRAWL_NOT_FOUND. */

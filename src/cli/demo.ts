@@ -12,9 +12,10 @@ import { EXIT, runAction } from '../shared/cli-run.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import { SpiderdError } from '../shared/errors.js';
+import { Resources } from '../shared/lifecycle.js';
 import { redactUrl } from '../shared/redact.js';
 import { addSeeds } from './add-seeds.js';
-import { Closers, connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
 import { readCrawlStatuses } from './crawl-status.js';
 import { startDemoDaemon, type DemoDaemon } from './demo-daemon.js';
 import { removeStaleDemoState } from './demo-cleanup.js';
@@ -56,7 +57,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
   const base = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
   const config: Config = Object.freeze({ ...base, prefix: `${base.prefix}-demo`, databaseUrl: demoDatabaseUrl(base.databaseUrl) });
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const closers = new Closers();
+  const resources = new Resources();
   let site: SampleSite | null = null;
   let daemon: DemoDaemon | null = null;
   let interrupted: NodeJS.Signals | null = null;
@@ -67,9 +68,9 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const redis = await connectRedis(config, closers);
-    const db = await connectDb(config, closers);
-    const queue = openQueue(redis, config.prefix, closers);
+    const redis = await connectRedis(config, resources);
+    const db = await connectDb(config, resources);
+    const queue = openQueue(redis, config.prefix, resources);
     const removed = await removeStaleDemoState(db, redis, queue, config.prefix);
     if (removed) out(`removed ${removed} unfinished earlier demo crawl${removed === 1 ? '' : 's'}`);
     site = await startSampleSite({ pages });
@@ -121,6 +122,6 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     process.off('SIGTERM', onSignal);
     if (daemon && !daemon.exit) await daemon.stop(base.graceMs + 15_000);
     await site?.close();
-    await closers.closeAll();
+    await resources.closeAll();
   }
 }

@@ -8,8 +8,9 @@ import { EXIT, runAction } from '../shared/cli-run.js';
 import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import { SpiderdError } from '../shared/errors.js';
+import { Resources } from '../shared/lifecycle.js';
 import { addSeeds } from './add-seeds.js';
-import { Closers, connectDb, connectRedis, openQueue } from './connect.js';
+import { connectDb, connectRedis, openQueue } from './connect.js';
 import { addCrawlOptionFlags, crawlOptionsFromFlags } from './crawl-flags.js';
 import { crawlName } from './crawl-name.js';
 import { mergeSeeds, readSeedsFile, seedsFromArgs } from './seeds.js';
@@ -40,16 +41,16 @@ async function enqueue(urls: string[], opts: Record<string, unknown>): Promise<n
     }
     throw new SpiderdError('SPIDERD_BAD_INPUT', 'no seeds: give URLs as arguments or with --file (`--file -` reads stdin)');
   }
-  const closers = new Closers();
+  const resources = new Resources();
   try {
-    const redis = await connectRedis(config, closers);
-    const db = await connectDb(config, closers);
-    const queue = openQueue(redis, config.prefix, closers);
+    const redis = await connectRedis(config, resources);
+    const db = await connectDb(config, resources);
+    const queue = openQueue(redis, config.prefix, resources);
     const r = await addSeeds(db, queue, { name, options, seeds: seeds.urls, attempts: config.attempts });
     const over = r.overLimit > 0 ? `, ${r.overLimit} over --max-pages` : '';
     process.stdout.write(`crawl ${JSON.stringify(name)}: ${r.inserted} new seed${r.inserted === 1 ? '' : 's'}, ${r.known} already known${over}\n`);
     return seeds.problems.length > 0 ? EXIT.badInput : EXIT.ok;
   } finally {
-    await closers.closeAll();
+    await resources.closeAll();
   }
 }

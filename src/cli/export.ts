@@ -14,7 +14,8 @@ import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
-import { Closers, connectDb, findCrawl } from './connect.js';
+import { Resources } from '../shared/lifecycle.js';
+import { connectDb, findCrawl } from './connect.js';
 import { crawlName } from './crawl-name.js';
 import { csvHeader, csvLine, exportRecords, jsonlLine } from './export-records.js';
 
@@ -37,9 +38,9 @@ async function exportCommand(opts: Record<string, unknown>): Promise<void> {
   if (!FORMATS.includes(format)) throw new SpiderdError('SPIDERD_BAD_INPUT', `--format ${JSON.stringify(opts.format)}: must be jsonl or csv`);
   const name = crawlName(opts.crawl);
   const config = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
-  const closers = new Closers();
+  const resources = new Resources();
   try {
-    const db = await connectDb(config, closers);
+    const db = await connectDb(config, resources);
     const crawl = await findCrawl(db, name);
     if (typeof opts.out !== 'string') {
       await writeAll(db, crawl.id, format, process.stdout).catch((err: unknown) => {
@@ -62,7 +63,7 @@ async function exportCommand(opts: Record<string, unknown>): Promise<void> {
       throw err;
     }
   } finally {
-    await closers.closeAll();
+    await resources.closeAll();
   }
 }
 

@@ -7,8 +7,9 @@ import { runAction } from '../shared/cli-run.js';
 import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import { SpiderdError } from '../shared/errors.js';
+import { Resources } from '../shared/lifecycle.js';
 import { requeueFromDb } from '../shared/requeue.js';
-import { Closers, connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
 import { crawlName } from './crawl-name.js';
 
 export function registerRequeue(program: Command): void {
@@ -22,17 +23,17 @@ export function registerRequeue(program: Command): void {
     runAction(async (opts: Record<string, unknown>) => {
       if ((opts.crawl === undefined) === (opts.all === undefined)) throw new SpiderdError('SPIDERD_BAD_INPUT', 'give exactly one of --crawl <name> or --all');
       const config = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
-      const closers = new Closers();
+      const resources = new Resources();
       try {
-        const redis = await connectRedis(config, closers);
-        const db = await connectDb(config, closers);
-        const queue = openQueue(redis, config.prefix, closers);
+        const redis = await connectRedis(config, resources);
+        const db = await connectDb(config, resources);
+        const queue = openQueue(redis, config.prefix, resources);
         const crawl = opts.crawl === undefined ? null : await findCrawl(db, crawlName(opts.crawl));
         const count = await requeueFromDb(db, queue, config.attempts, crawl?.id);
         const which = crawl ? `crawl ${JSON.stringify(crawl.name)}` : 'all crawls';
         process.stdout.write(`${which}: ${count} queued page${count === 1 ? '' : 's'} put back in the queue (jobs still present were kept)\n`);
       } finally {
-        await closers.closeAll();
+        await resources.closeAll();
       }
     }),
   );

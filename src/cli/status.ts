@@ -10,7 +10,8 @@ import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/conf
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError } from '../shared/errors.js';
 import { redisKeys } from '../shared/keys.js';
-import { Closers, connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { Resources } from '../shared/lifecycle.js';
+import { connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
 import { crawlName } from './crawl-name.js';
 import { readCrawlStatuses, type CrawlRow } from './crawl-status.js';
 import { readDaemonStatuses } from './daemon-status.js';
@@ -33,11 +34,11 @@ export function registerStatus(program: Command): void {
 async function status(opts: Record<string, unknown>): Promise<void> {
   if (opts.wait && opts.crawl === undefined) throw new SpiderdError('SPIDERD_BAD_INPUT', '--wait needs --crawl <name>');
   const config = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
-  const closers = new Closers();
+  const resources = new Resources();
   try {
-    const redis = await connectRedis(config, closers);
-    const db = await connectDb(config, closers);
-    const queue = openQueue(redis, config.prefix, closers);
+    const redis = await connectRedis(config, resources);
+    const db = await connectDb(config, resources);
+    const queue = openQueue(redis, config.prefix, resources);
     const keys = redisKeys(config.prefix);
     const crawls: CrawlRow[] = opts.crawl === undefined ? await allCrawls(db) : [await findCrawl(db, crawlName(opts.crawl))];
     let statuses = await readCrawlStatuses(db, queue, crawls);
@@ -53,7 +54,7 @@ async function status(opts: Record<string, unknown>): Promise<void> {
     const crawlsText = statuses.length === 0 ? 'crawls: none yet (add one with `spiderd enqueue URL --crawl NAME`)' : statuses.map(crawlText).join('\n');
     process.stdout.write(`${crawlsText}\n${daemonsText(daemons)}\n`);
   } finally {
-    await closers.closeAll();
+    await resources.closeAll();
   }
 }
 

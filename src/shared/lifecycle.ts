@@ -12,7 +12,8 @@ export class Resources {
   private readonly closers: Array<{ name: string; close: Closer }> = [];
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly log: Logger) {}
+  /** Without a logger (CLI commands, about to exit anyway) a failing closer is ignored. */
+  constructor(private readonly log?: Logger) {}
 
   /** Registers a closer and returns the resource, for `const x = resources.add('x', open(), (x) => x.close())`. */
   add<T>(name: string, resource: T, close: (r: T) => Promise<unknown> | unknown): T {
@@ -27,7 +28,7 @@ export class Resources {
         try {
           await close();
         } catch (err) {
-          this.log.warn({ err: coerceError(err), resource: name }, 'closing a resource failed');
+          this.log?.warn({ err: coerceError(err), resource: name }, 'closing a resource failed');
         }
       }
     })();

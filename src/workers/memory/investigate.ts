@@ -3,29 +3,18 @@
  * a separate process, a stored leak report. Jobs are paused around each snapshot so no job
  * lock lapses while v8 blocks the process.
  */
-import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db/client.js';
 import type { HeapDiff } from '../../shared/heap/diff.js';
 import { snapshotStem, writeHeapSnapshot, type SnapshotFile } from '../../shared/heap/write-snapshot.js';
-import type { Logger } from '../../shared/logger.js';
 import type { MemSample } from '../../shared/mem-sample.js';
 import type { MemTrend } from '../../shared/mem/trend.js';
 import { leakFigures, storeLeakReport } from './leak-report.js';
 import { runDiffInChild, type DiffRun } from './run-diff.js';
+import type { LeakSentinelDeps } from './sentinel.js';
 
 /** Classes asked of the diff (culprit first); the report keeps the first ten. */
 const DIFF_TOP = 100;
 
-export interface InvestigationDeps {
-  config: Config;
-  daemonId: string;
-  workerId: string;
-  log: Logger;
-  db: Db;
-  jobsDone(): number;
-  pauseJobs(): Promise<void>;
-  resumeJobs(): void;
-  crawlId?(): number | null;
+export interface InvestigationDeps extends Omit<LeakSentinelDeps, 'onRecycle'> {
   trendNow(): MemTrend;
   isClosed(): boolean;
 }
