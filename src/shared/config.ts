@@ -33,6 +33,12 @@ const schema = z.object({
   maxBodyBytes: int(1024, 1024 ** 3),
   maxDecompressedBytes: int(1024, 4 * 1024 ** 3),
   maxRedirects: int(0, 20),
+  /**
+   * How long a crawler process's lock on a page job lasts (renewed at half that while it
+   * works). A job whose process died is redelivered once the lock lapses and the stall check
+   * (same interval) sees it.
+   */
+  jobLockMs: int(1_000, 3_600_000),
   /** Attempts per URL for transient failures (timeouts, 5xx, 429). */
   attempts: int(1, 50),
   retryBaseMs: int(10, 3_600_000),
@@ -80,6 +86,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   maxBodyBytes: 5 * 1024 * 1024,
   maxDecompressedBytes: 20 * 1024 * 1024,
   maxRedirects: 5,
+  jobLockMs: 30_000,
   attempts: 4,
   retryBaseMs: 2_000,
   batchSize: 64,
@@ -120,6 +127,7 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   maxBodyBytes: 'SPIDERD_MAX_BODY_BYTES',
   maxDecompressedBytes: 'SPIDERD_MAX_DECOMPRESSED_BYTES',
   maxRedirects: 'SPIDERD_MAX_REDIRECTS',
+  jobLockMs: 'SPIDERD_JOB_LOCK_MS',
   attempts: 'SPIDERD_ATTEMPTS',
   retryBaseMs: 'SPIDERD_RETRY_BASE_MS',
   batchSize: 'SPIDERD_BATCH_SIZE',

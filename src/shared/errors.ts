@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   SPIDERD_HANDLER_FAILED: "the crawl's extraction handler threw",
   SPIDERD_HANDLER_INVALID: 'the extraction handler module could not be loaded',
   SPIDERD_WORKER_CRASH_LOOP: 'a crawler process kept dying and was not restarted again',
+  SPIDERD_PAGE_KILLED_WORKER: 'crawler processes died while on this page several times; it is not tried again',
   SPIDERD_SHUTDOWN_FORCED: 'a second signal forced the shutdown',
   SPIDERD_CONTROL_INVALID: 'a control request was malformed',
   SPIDERD_CONTROL_NO_TARGET: 'a control request named no live daemon or process',

@@ -13,8 +13,13 @@ import type { PageJob } from '../shared/queue.js';
 import { backoffStrategy } from './backoff.js';
 import type { PageProcessor } from './process-page.js';
 
-/** A job whose lock lapsed this many times (its process died or was force-closed) is given up by BullMQ; the row stays queued for requeue. */
-const MAX_STALLED_COUNT = 3;
+/**
+ * BullMQ gives up a job whose lock lapsed more often than this (its process died or was
+ * force-closed while on it). process-page.ts stores such a page as failed one delivery
+ * earlier (POISON_STALLS), so BullMQ's own give-up, which would leave the row queued with
+ * no job, is never reached.
+ */
+export const MAX_STALLED_COUNT = 3;
 
 export interface CrawlWorker {
   worker: Worker<PageJob>;
@@ -31,6 +36,8 @@ export function createCrawlWorker(deps: { config: Config; connection: Redis; log
     concurrency: config.concurrency,
     autorun: false,
     maxStalledCount: MAX_STALLED_COUNT,
+    lockDuration: config.jobLockMs,
+    stalledInterval: config.jobLockMs,
     settings: { backoffStrategy: backoffStrategy(config.retryBaseMs) },
   });
   const finished = () => {

@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger.js';
 import type { PageJob } from '../shared/queue.js';
 import { outOfScope } from '../shared/url/scope.js';
 import type { CachedCrawl, CrawlCache } from './crawl-cache.js';
+import { MAX_STALLED_COUNT } from './crawl-worker.js';
 import { fetchPage, type HopCheck } from './fetch/fetch-page.js';
 import type { FetchLimits } from './fetch/http-agent.js';
 import { linksToFollow } from './follow-links.js';
@@ -58,6 +59,9 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
     let result: PageResult;
     try {
       if (!crawl.ok) throw crawl.error;
+      if (job.stalledCounter >= MAX_STALLED_COUNT) {
+        throw new SpiderdError('SPIDERD_PAGE_KILLED_WORKER', `crawler processes died ${job.stalledCounter} times while on ${page.url}; not trying it again`);
+      }
       result = await crawlPage(crawl, page, attempts, async (waitMs) => {
         try {
           await job.moveToDelayed(Date.now() + waitMs, token);

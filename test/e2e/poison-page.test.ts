@@ -1,0 +1,52 @@
+/**
+ * A page on which crawler processes keep dying is given up after three deaths: stored
+ * 'failed' with SPIDERD_PAGE_KILLED_WORKER, and the rest of the crawl completes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startSampleSite, type SampleSite } from '../../src/sample-site/server.js';
+import { createTestDatabase, queryDb, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, testPrefix } from '../helpers/redis.js';
+import { runCli, startDaemon, type TestEnv } from '../helpers/spiderd.js';
+
+const POISON = fileURLToPath(new URL('../fixtures/handlers/poison.js', import.meta.url));
+
+let db: TestDatabase;
+let env: TestEnv;
+let site: SampleSite;
+
+before(async () => {
+  db = await createTestDatabase();
+  // Short job locks and restarts so each death is noticed in about a second.
+  env = { databaseUrl: db.url, prefix: testPrefix(), extra: { SPIDERD_JOB_LOCK_MS: '1000', SPIDERD_RESTART_BASE_MS: '50', SPIDERD_LEAK_SENTINEL: 'false' } };
+  site = await startSampleSite({ pages: 40 });
+});
+
+after(async () => {
+  await site.close();
+  await deletePrefix(env.prefix);
+  await db.drop();
+});
+
+test('a page that kills its crawler process three times is stored failed and the crawl finishes', async () => {
+  const daemon = startDaemon(env, ['--workers', '2', '--concurrency', '2', '--handler', POISON]);
+  try {
+    assert.equal((await runCli(env, ['enqueue', site.seedUrl, '--crawl', 'poison', '--per-host-delay', '0', '--per-host-concurrency', '4'])).code, 0);
+    const wait = await runCli(env, ['status', '--crawl', 'poison', '--wait']);
+    assert.equal(wait.code, 0, wait.stderr);
+  } finally {
+    daemon.child.kill('SIGTERM');
+  }
+  assert.equal((await daemon.exited).code, 0, daemon.output().slice(-3000));
+  const rows = await queryDb<{ url: string; state: string; error_code: string | null }>(db.url, 'SELECT url, state, error_code FROM pages');
+  const poisoned = rows.find((r) => new URL(r.url).pathname === '/page/7');
+  assert.equal(poisoned?.state, 'failed');
+  assert.equal(poisoned?.error_code, 'SPIDERD_PAGE_KILLED_WORKER');
+  assert.deepEqual(rows.filter((r) => r.state === 'queued'), [], 'nothing is left queued');
+  // Pages linked only from /page/7 are never discovered (it is never parsed); every other one is stored.
+  const discoveredHtml = rows.filter((r) => site.expected.fetchable.includes(r.url) && new URL(r.url).pathname !== '/page/7');
+  assert.ok(discoveredHtml.length >= site.expected.fetchable.length - 10, `${discoveredHtml.length} of ${site.expected.fetchable.length} pages discovered`);
+  assert.deepEqual(discoveredHtml.filter((r) => r.state !== 'fetched'), [], 'every other discovered page is fetched');
+  assert.equal(site.requests.filter((p) => p === '/page/7').length, 3, 'the poison page was fetched once per death, then not again');
+});
