@@ -24,7 +24,8 @@ describe('resilience', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    env = { databaseUrl: db.url, prefix: testPrefix() };
+    // Short job locks: pages held by a killed process are redelivered within seconds.
+    env = { databaseUrl: db.url, prefix: testPrefix(), extra: { SPIDERD_JOB_LOCK_MS: '3000' } };
     site = await startSampleSite({ pages: 300 });
     redis = new Redis(REDIS_URL);
   });
