@@ -129,14 +129,25 @@ export function routeFor(shape: SiteShape, pathWithQuery: string): Route {
 }
 
 export interface ExpectedPaths {
-  /** Stored 'fetched': the HTML pages and the redirects to them (a row keeps the URL it was discovered as). */
+  /**
+   * Absolute normalized URLs a default crawl (scope host, maxDepth given) stores as 'fetched':
+   * the /page/N pages it reaches, plus the /old/N redirects (stored 'fetched' with finalUrl /page/N).
+   */
   fetchable: string[];
+  /** Linked URLs under /private/ (robots.txt: Disallow: /private/): 'skipped', never requested. */
   disallowed: string[];
+  /** Linked URLs answering 404: 'failed' SPIDERD_HTTP_4XX. */
   notFound: string[];
+  /** /files/report-N.pdf (application/pdf): 'failed' SPIDERD_NOT_HTML. */
   nonHtml: string[];
+  /**
+   * /old/N: 301 to /page/N (a page the crawl reaches directly too, so /page/N is requested twice);
+   * stored 'fetched' with finalUrl /page/N, and also listed in fetchable.
+   */
   redirects: string[];
+  /** Linked only with rel=nofollow or from the meta-robots-nofollow page: never requested. */
   nofollowOnly: string[];
-  /** Absolute URLs. */
+  /** Links to another host (http://external.invalid/...): never requested. */
   external: string[];
 }
 

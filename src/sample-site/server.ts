@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { expectedPaths, routeFor, type SiteShape } from './generate.js';
+import { expectedPaths, routeFor, type ExpectedPaths, type SiteShape } from './generate.js';
 import { renderPage } from './render-page.js';
 
 export interface SampleSite {
@@ -13,28 +13,7 @@ export interface SampleSite {
   seedUrl: string;
   /** Every request path (with query) in arrival order, e.g. '/robots.txt', '/page/17'. */
   requests: string[];
-  expected: {
-    /**
-     * Absolute normalized URLs a default crawl (scope host, maxDepth given) stores as 'fetched':
-     * the /page/N pages it reaches, plus the /old/N redirects (stored 'fetched' with finalUrl /page/N).
-     */
-    fetchable: string[];
-    /** Linked URLs under /private/ (robots.txt: Disallow: /private/): 'skipped', never requested. */
-    disallowed: string[];
-    /** Linked URLs answering 404: 'failed' SPIDERD_HTTP_4XX. */
-    notFound: string[];
-    /** /files/report-N.pdf (application/pdf): 'failed' SPIDERD_NOT_HTML. */
-    nonHtml: string[];
-    /**
-     * /old/N: 301 to /page/N (a page the crawl reaches directly too, so /page/N is requested twice);
-     * stored 'fetched' with finalUrl /page/N, and also listed in fetchable.
-     */
-    redirects: string[];
-    /** Linked only with rel=nofollow or from the meta-robots-nofollow page: never requested. */
-    nofollowOnly: string[];
-    /** Links to another host (http://external.invalid/...): never requested. */
-    external: string[];
-  };
+  expected: ExpectedPaths;
   close(): Promise<void>;
 }
 

@@ -9,18 +9,11 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { load } from 'cheerio/slim';
 import { startSampleSite, pageTitle, type SampleSite } from '../../src/sample-site/index.js';
+import type { ExpectedPaths } from '../../src/sample-site/generate.js';
 import { prng } from '../../src/sample-site/text.js';
 import { normalizeUrl } from '../../src/shared/url/normalize.js';
 
-interface Found {
-  fetchable: string[];
-  disallowed: string[];
-  notFound: string[];
-  nonHtml: string[];
-  redirects: string[];
-  nofollowOnly: string[];
-  external: string[];
-}
+type Found = ExpectedPaths;
 
 async function crawl(site: SampleSite, maxDepth: number, seed: number): Promise<Found> {
   const robots = await (await fetch(`${site.origin}/robots.txt`)).text();

@@ -27,9 +27,9 @@ export function registrableDomain(host: string): string {
 
 /** Seed hosts are URL.host values (with a port where one is given). `url` must be normalized. Returns null when in scope, else the reason it is not. */
 export function outOfScope(url: string, rules: ScopeRules): string | null {
-  const host = new URL(url).host;
+  const { host, hostname } = new URL(url);
   if (rules.scope === 'host' && !rules.seedHosts.has(host)) return `host ${host} is not a seed host`;
-  if (rules.scope === 'domain' && !rules.seedDomains.has(registrableDomain(new URL(url).hostname))) return `host ${host} is outside the seeds' domains`;
+  if (rules.scope === 'domain' && !rules.seedDomains.has(registrableDomain(hostname))) return `host ${host} is outside the seeds' domains`;
   if (rules.include.length > 0 && !rules.include.some((r) => r.test(url))) return 'matches no --include pattern';
   const excluded = rules.exclude.find((r) => r.test(url));
   if (excluded) return `matches --exclude ${excluded.source}`;
