@@ -30,7 +30,6 @@ export const crawlOptionsSchema = z.object({
 });
 
 export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;
-export const DEFAULT_CRAWL_OPTIONS: CrawlOptions = crawlOptionsSchema.parse({});
 
 export function parseCrawlOptions(raw: unknown): CrawlOptions {
   return crawlOptionsSchema.parse(raw ?? {});

@@ -18,7 +18,6 @@ export function pageJobId(pageId: string | bigint): string {
 
 export function pageJobOptions(attempts: number): JobsOptions {
   return {
-    jobId: undefined,
     attempts,
     backoff: { type: 'spiderd' },
     removeOnComplete: true,
