@@ -17,5 +17,12 @@ if (files.length === 0) {
   console.error('no test files found under dist/test (run `npm run build` first)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A hung test (say, a daemon that died while a test waits for its crawl) fails after 10 minutes,
+// and the whole run after 30, instead of eating CI's time.
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  timeout: 30 * 60_000,
+  killSignal: 'SIGKILL',
+});
+if (r.error) console.error(`test run stopped: ${r.error.message}`);
 process.exit(r.status ?? 1);
