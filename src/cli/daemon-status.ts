@@ -1,7 +1,7 @@
 /** Live daemons and their processes, from the heartbeats in Redis (every host). */
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/keys.js';
-import { readDaemons } from '../shared/presence.js';
+import { daemonIdentity, readDaemons } from '../shared/presence.js';
 
 export interface ProcessStatus {
   workerId: string;
@@ -27,12 +27,7 @@ export interface DaemonStatus {
 export async function readDaemonStatuses(redis: Redis, keys: RedisKeys, now = Date.now()): Promise<DaemonStatus[]> {
   const seconds = (since: number) => Math.max(0, Math.round((now - since) / 1000));
   return (await readDaemons(redis, keys)).map((d) => ({
-    daemonId: d.daemonId,
-    host: d.host,
-    pid: d.pid,
-    version: d.version,
-    startedAt: new Date(d.startedAt).toISOString(),
-    lastSeen: new Date(d.lastSeen).toISOString(),
+    ...daemonIdentity(d),
     uptimeSeconds: seconds(d.startedAt),
     processes: d.processes.map((p) => ({
       workerId: p.workerId,

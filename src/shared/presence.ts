@@ -53,3 +53,15 @@ export async function readDaemons(redis: Redis, keys: RedisKeys): Promise<Daemon
   if (dead.length > 0) await redis.srem(keys.daemons, ...dead);
   return live.sort((a, b) => a.startedAt - b.startedAt);
 }
+
+/** The fields of a daemon that `status --json` and `mem --json` both print, times as ISO strings. */
+export function daemonIdentity(d: DaemonRecord) {
+  return {
+    daemonId: d.daemonId,
+    host: d.host,
+    pid: d.pid,
+    version: d.version,
+    startedAt: new Date(d.startedAt).toISOString(),
+    lastSeen: new Date(d.lastSeen).toISOString(),
+  };
+}

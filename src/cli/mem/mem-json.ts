@@ -5,6 +5,7 @@
 import type { MemVerdict } from '../../shared/mem/trend.js';
 import type { LeakSummary } from './leak-reports.js';
 import type { MemView } from './collect.js';
+import { daemonIdentity } from '../../shared/presence.js';
 
 export interface MemJson {
   version: 1;
@@ -51,12 +52,7 @@ export function memJson(view: MemView): MemJson {
     version: 1,
     generatedAt: new Date(view.generatedAt).toISOString(),
     daemons: view.daemons.map((d) => ({
-      daemonId: d.daemonId,
-      host: d.host,
-      pid: d.pid,
-      version: d.version,
-      startedAt: new Date(d.startedAt).toISOString(),
-      lastSeen: new Date(d.lastSeen).toISOString(),
+      ...daemonIdentity(d),
       snapshotDir: d.snapshotDir,
     })),
     processes: view.rows.map((r) => ({
