@@ -159,6 +159,9 @@ export class ChildHandle {
       case 'control-result':
         if (!this.pending.settle(msg)) this.log.warn({ requestId: msg.requestId }, 'control result nobody waits for (late or unknown)');
         return;
+      case 'blocking':
+        this.log.info({ expectedMs: msg.expectedMs, what: msg.what }, 'crawler process is about to block its event loop on purpose');
+        return;
       case 'fatal':
         this.fatal = { code: msg.code, message: msg.message };
         this.log.error({ code: msg.code, detail: msg.message }, 'crawler process reported a fatal error');

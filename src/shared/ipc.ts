@@ -30,7 +30,12 @@ export type ChildMessage =
   | { type: 'draining'; reason: DrainReason; detail: string }
   | { type: 'control-result'; requestId: string; ok: true; files: ControlFile[] }
   | { type: 'control-result'; requestId: string; ok: false; code: string; message: string }
-  | { type: 'fatal'; code: string; message: string };
+  | { type: 'fatal'; code: string; message: string }
+  /**
+   * Sent right before the process blocks its own event loop on purpose (a heap snapshot), so
+   * the supervisor's event-loop watchdog allows up to expectedMs more before it acts.
+   */
+  | { type: 'blocking'; expectedMs: number; what: string };
 
 export function assertNever(value: never, what: string): never {
   throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
