@@ -1,69 +1,78 @@
 /**
- * `npm run bench`: crawls generated local sites with the real daemon and prints figures.
- *   1. a plain undici + cheerio loop over the same URLs (the yardstick) and parse-only rates;
- *   2. the daemon (2 crawler processes, Redis queue, PostgreSQL writes, robots on, politeness
- *      lifted for the one local host): pages/s and each process's peak RSS;
- *   3. a long crawl (>= 20,000 pages) with the leak sentinel on and off: post-GC heap growth
- *      per 10,000 pages for each process, and the sentinel's throughput cost.
- * Flags: --pages N (default 5000), --long-pages N (default 20000, 0 skips step 3).
+ * `npm run bench`: one local site, crawled by a plain fetch-and-parse loop and by the real
+ * daemon with default settings, on the same machine in the same run.
+ *   1. parse-only rates of cheerio's two parsers;
+ *   2. the yardstick: undici + cheerio/slim over the site's known page URLs, one process, 64 in flight;
+ *   3. spiderd `start` with defaults (one crawler process per CPU, BullMQ on Redis, PostgreSQL
+ *      writes, dedup, robots on; politeness lifted for the one local host), from enqueueing
+ *      one seed to the last page stored, alternating runs with the leak sentinel on and off;
+ *      pages/s, what each page cost (Redis commands, SQL statements, rows, CPU) and peak RSS.
+ * The site (pre-rendered 15-30 KB pages) is served by nginx when installed, else by a Node
+ * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 2
+ * per sentinel setting).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { fitLine } from '../src/shared/mem/fit.js';
-import { postGcPoints } from '../src/shared/mem/trend.js';
-import { startSampleSite } from '../src/sample-site/server.js';
-import { plainLoop, parseRates } from './bench/baseline.js';
-import { daemonRun, type ProcessFigures } from './bench/daemon-run.js';
+import { parseRates, plainLoop } from './bench/baseline.js';
+import { daemonRun, type RunResult } from './bench/daemon-run.js';
+import { startStaticSite } from './bench/static-site.js';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '5000' }, 'long-pages': { type: 'string', default: '20000' } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '2' } } });
 const pages = Number(values.pages);
-const longPages = Number(values['long-pages']);
+const runs = Math.max(1, Number(values.runs));
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const mb = (n: number) => n.toFixed(1);
-const WARMUP_PAGES = 2_000;
+const f0 = (n: number) => n.toFixed(0);
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
 
 console.log(`spiderd bench — ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
 
-const site = await startSampleSite({ pages, maxDepth: 1000 });
+const site = await startStaticSite(pages);
 try {
-  const urls = site.expected.fetchable;
-  console.log(`\nsite: ${urls.length} HTML pages on ${site.origin}`);
-  const htmls = await Promise.all(urls.slice(0, 300).map(async (u) => (await fetch(u)).text()));
+  console.log(`\nsite: ${site.pageUrls.length} HTML pages (${f1(site.htmlBytes / site.pageUrls.length / 1024)} KB average, a third gzip) served by ${site.server} on ${site.origin}`);
+  const htmls = await Promise.all(site.pageUrls.slice(0, 300).map(async (u) => (await fetch(u)).text()));
   const rates = parseRates(htmls);
-  console.log(`parse only, one process: cheerio default (parse5) ${rates.parse5.toFixed(0)} pages/s; htmlparser2 (cheerio/slim) ${rates.htmlparser2.toFixed(0)} pages/s`);
-  const base = await plainLoop(urls, 16);
-  console.log(`plain loop (undici + cheerio/slim, 1 process, 16 in flight): ${base.pagesPerSecond.toFixed(0)} pages/s (${base.pages} pages in ${base.seconds.toFixed(1)} s)`);
-  const run = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, workers: 2, concurrency: 16 });
-  console.log(`spiderd (2 crawler processes x 16, Redis + PostgreSQL, robots on): ${run.pagesPerSecond.toFixed(0)} pages/s (${run.fetched} pages in ${run.seconds.toFixed(1)} s) = ${((100 * run.pagesPerSecond) / base.pagesPerSecond).toFixed(0)}% of the plain loop`);
-  for (const p of run.processes) console.log(`  ${p.workerId.padEnd(10)} peak RSS ${mb(p.peakRssMb)} MB`);
+  console.log(`parse only, one process: cheerio default (parse5) ${f0(rates.parse5)} pages/s; htmlparser2 (cheerio/slim) ${f0(rates.htmlparser2)} pages/s`);
+  const base = await plainLoop(site.pageUrls, 64);
+  console.log(`plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s)`);
+
+  const on: RunResult[] = [];
+  const off: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const sentinel of [true, false]) {
+      const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv: { SPIDERD_LEAK_SENTINEL: String(sentinel) } });
+      (sentinel ? on : off).push(r);
+      console.log(`  run ${i + 1}, sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s)`);
+    }
+  }
+  const best = median(on);
+  const offRate = median(off).pagesPerSecond;
+  console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / base.pagesPerSecond)}x the plain loop (median of ${runs})`);
+  console.log(`leak sentinel cost: on ${f0(best.pagesPerSecond)} vs off ${f0(offRate)} pages/s (medians) = ${f1(100 * (1 - best.pagesPerSecond / offRate))}%`);
+  printCosts(best);
 } finally {
   await site.close();
 }
 
-if (longPages > 0) {
-  const long = await startSampleSite({ pages: longPages, maxDepth: 1000 });
-  try {
-    console.log(`\nlong crawl: ${long.expected.fetchable.length} HTML pages`);
-    const on = await daemonRun({ seedUrl: long.seedUrl, adminUrl, redisUrl, workers: 2, concurrency: 16, extraEnv: { SPIDERD_LEAK_SENTINEL: 'true' } });
-    const off = await daemonRun({ seedUrl: long.seedUrl, adminUrl, redisUrl, workers: 2, concurrency: 16, extraEnv: { SPIDERD_LEAK_SENTINEL: 'false' } });
-    console.log(`sentinel on: ${on.pagesPerSecond.toFixed(0)} pages/s; off: ${off.pagesPerSecond.toFixed(0)} pages/s; cost ${(100 * (1 - on.pagesPerSecond / off.pagesPerSecond)).toFixed(1)}%`);
-    for (const p of on.processes) console.log(`  ${p.workerId.padEnd(10)} peak RSS ${mb(p.peakRssMb)} MB${p.workerId === 'supervisor' ? '' : `; post-GC heap ${growth(p)}`}`);
-  } finally {
-    await long.close();
-  }
+function printCosts(r: RunResult): void {
+  const n = r.rows;
+  const crawlers = r.processes.filter((p) => p.workerId !== 'supervisor');
+  const crawlerCpu = crawlers.reduce((s, p) => s + p.cpuMs, 0);
+  console.log(`\ncost per page (per row stored, ${n} rows; median run):`);
+  const top = [...r.redis.byCommand].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([c, k]) => `${c} ${f2(k / n)}`).join(', ');
+  console.log(`  Redis: ${f2(r.redis.calls / n)} commands (${top}); Redis CPU ${f0((1000 * r.cpuMs.redis) / n)} us`);
+  const stmts = r.pg.statements === null ? 'statements not counted (pg_stat_statements not preloaded)' : `${f2(r.pg.statements / n)} SQL statements`;
+  console.log(`  PostgreSQL: ${stmts}, ${f2(r.pg.commits / n)} transactions, ${f2(r.pg.rowsWritten / n)} rows written; PostgreSQL CPU ${f0((1000 * r.cpuMs.postgres) / n)} us`);
+  console.log(`  crawler processes: ${f2(crawlerCpu / n)} CPU ms per page in all (${crawlers.map((p) => `${p.workerId} ${f0(p.cpuMs)} ms`).join(', ')}); site server ${f0((1000 * r.cpuMs.site) / n)} us`);
+  console.log('peak RSS:');
+  for (const p of r.processes) console.log(`  ${p.workerId.padEnd(10)} ${f1(p.peakRssMb)} MB`);
 }
 
-/**
- * Post-GC heap growth per 10,000 pages: one point per major GC, fitted after a warm-up of
- * WARMUP_PAGES (JIT code and caches fill first), with the module the sentinel uses.
- */
-function growth(p: ProcessFigures): string {
-  const pts = postGcPoints(p.samples).filter((s) => s.jobsDone >= WARMUP_PAGES);
-  const fit = fitLine(pts.map((s) => s.jobsDone), pts.map((s) => s.postGcHeap! / 1024 / 1024));
-  if (fit === null || pts.length < 3) return `not enough post-GC samples after ${WARMUP_PAGES} pages (${pts.length})`;
-  return `${(fit.slope * 10_000).toFixed(2)} MB per 10,000 pages (r2 ${fit.r2.toFixed(2)}, ${pts.length} major GCs from ${pts[0]!.jobsDone} to ${pts[pts.length - 1]!.jobsDone} pages: ${mb(pts[0]!.postGcHeap! / 1024 / 1024)} -> ${mb(pts[pts.length - 1]!.postGcHeap! / 1024 / 1024)} MB)`;
+function median(results: RunResult[]): RunResult {
+  const sorted = [...results].sort((a, b) => a.pagesPerSecond - b.pagesPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 function withDb(url: string, name: string): string {

@@ -4,8 +4,6 @@
  * daemon (src/daemon) and the client commands (src/cli) never import each other.
  */
 import { Command } from 'commander';
-import { registerCliCommands } from '../cli/commands.js';
-import { registerDaemonCommands } from '../daemon/commands.js';
 import { VERSION } from '../shared/version.js';
 
 const program = new Command('spiderd')
@@ -14,7 +12,10 @@ const program = new Command('spiderd')
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-registerDaemonCommands(program);
-registerCliCommands(program);
+// `start` loads only the daemon's modules: the supervisor then never loads Prisma or the client
+// commands, which keeps its memory small. Every other invocation (and --help) gets every command.
+const daemonOnly = process.argv[2] === 'start';
+(await import('../daemon/commands.js')).registerDaemonCommands(program);
+if (!daemonOnly) (await import('../cli/commands.js')).registerCliCommands(program);
 
 await program.parseAsync(process.argv);

@@ -46,9 +46,9 @@ export async function addSeeds(db: Db, queue: Queue<PageJob>, input: AddSeedsInp
     let overLimit = 0;
     for (let i = 0; i < input.seeds.length; i += CHUNK) {
       const chunk = input.seeds.slice(i, i + CHUNK).map((url) => ({ url, depth: 0 }));
-      const r = await insertPages(tx, row.id, options.maxPages, chunk);
+      const r = await insertPages(tx, row.id, options, chunk);
       rows.push(...r.inserted);
-      known += r.known;
+      known += r.known.length;
       overLimit += r.overLimit;
     }
     return { rows, result: { crawlId: row.id, created: count === 1, options, inserted: rows.length, known, overLimit } };

@@ -17,6 +17,7 @@ const FLAGS: Array<{ key: Key; flag: string; help: string; kind: 'string' | 'int
   { key: 'exclude', flag: '--exclude <regex>', help: 'never follow URLs matching (repeatable)', kind: 'list' },
   { key: 'maxDepth', flag: '--max-depth <n>', help: 'links followed at most this deep below a seed, 0-1000 [default 10]', kind: 'int' },
   { key: 'maxPages', flag: '--max-pages <n>', help: 'stop discovering after this many URLs, 0 = no limit [default 0]', kind: 'int' },
+  { key: 'maxPagesPerHost', flag: '--max-pages-per-host <n>', help: 'discover at most this many URLs per host (against calendar traps), 0 = no limit [default 0]', kind: 'int' },
   { key: 'perHostConcurrency', flag: '--per-host-concurrency <n>', help: 'pages in flight per host across all processes, 1-1000 [default 2]', kind: 'int' },
   { key: 'perHostDelayMs', flag: '--per-host-delay <ms>', help: 'minimum gap between two requests to a host [default 1000]', kind: 'int' },
   { key: 'userAgent', flag: '--user-agent <ua>', help: 'User-Agent header (also used for robots.txt rules)', kind: 'string' },

@@ -17,6 +17,8 @@ export interface CrawlStatus {
   fetched: number;
   failed: number;
   skipped: number;
+  /** Rows answered with a redirect: their target entered the frontier (or was out of scope). */
+  redirected: number;
   failedByCode: Record<string, number>;
   skippedByCode: Record<string, number>;
   pagesPerSecond: number;
@@ -63,6 +65,7 @@ export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: C
       fetched: 0,
       failed: 0,
       skipped: 0,
+      redirected: 0,
       failedByCode: {},
       skippedByCode: {},
       pagesPerSecond: 0,

@@ -15,13 +15,14 @@ export function requestsFor(site: Pick<SampleSite, 'requests'>, urls: string[]):
 }
 
 export function demoSummary(status: CrawlStatus, site: Pick<SampleSite, 'requests' | 'expected'>, elapsedMs: number): string {
-  const done = status.fetched + status.failed + status.skipped;
+  const done = status.fetched + status.failed + status.skipped + status.redirected;
   const seconds = elapsedMs / 1000;
   return [
     `crawl ${JSON.stringify(status.name)} finished`,
     `  pages fetched: ${status.fetched} (the site expects ${site.expected.fetchable.length})`,
     `  failed: ${status.failed}${status.failed > 0 ? ` (${byCode(status.failedByCode)})` : ''}`,
     `  skipped: ${status.skipped}${status.skipped > 0 ? ` (${byCode(status.skippedByCode)})` : ''}`,
+    `  redirected: ${status.redirected} (each target fetched at most once, like any link)`,
     `  elapsed: ${seconds.toFixed(1)} s, ${(done / Math.max(seconds, 0.001)).toFixed(1)} pages/s`,
     `  robots-disallowed pages requested: ${requestsFor(site, site.expected.disallowed)}`,
     `  nofollow-only pages requested: ${requestsFor(site, site.expected.nofollowOnly)}`,

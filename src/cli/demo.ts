@@ -93,7 +93,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     const final = await waitForCrawl(
       async () => {
         const [s] = await readCrawlStatuses(db, queue, [crawl]);
-        const done = s!.fetched + s!.failed + s!.skipped;
+        const done = s!.fetched + s!.failed + s!.skipped + s!.redirected;
         if (done !== lastDone) [lastDone, lastMove] = [done, Date.now()];
         return s!;
       },

@@ -8,6 +8,7 @@ import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import { SpiderdError } from '../shared/errors.js';
 import { Resources } from '../shared/lifecycle.js';
+import { createPgPool } from '../shared/db/pool.js';
 import { requeueFromDb } from '../shared/requeue.js';
 import { connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
 import { crawlName } from './crawl-name.js';
@@ -29,9 +30,10 @@ export function registerRequeue(program: Command): void {
         const db = await connectDb(config, resources);
         const queue = openQueue(redis, config.prefix, resources);
         const crawl = opts.crawl === undefined ? null : await findCrawl(db, crawlName(opts.crawl));
-        const count = await requeueFromDb(db, queue, config.attempts, crawl?.id);
+        const pool = resources.add('postgresql pool', createPgPool(config), (p) => p.end());
+        const r = await requeueFromDb(pool, redis, queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true, ...(crawl ? { crawlId: crawl.id } : {}) });
         const which = crawl ? `crawl ${JSON.stringify(crawl.name)}` : 'all crawls';
-        process.stdout.write(`${which}: ${count} queued page${count === 1 ? '' : 's'} put back in the queue (jobs still present were kept)\n`);
+        process.stdout.write(`${which}: ${r.queued} queued page${r.queued === 1 ? '' : 's'}; ${r.added} had no queue job and got one back\n`);
       } finally {
         await resources.closeAll();
       }

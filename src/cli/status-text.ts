@@ -19,7 +19,7 @@ const byCode = (counts: Record<string, number>) =>
 export function crawlText(c: CrawlStatus): string {
   const lines = [
     `crawl ${JSON.stringify(c.name)}  ${c.finished ? 'finished' : 'running'}  (created ${c.createdAt})`,
-    `  discovered ${c.discovered}  queued ${c.queued}  in flight ${c.inFlight}  fetched ${c.fetched}  failed ${c.failed}  skipped ${c.skipped}  ${c.pagesPerSecond.toFixed(1)} pages/s`,
+    `  discovered ${c.discovered}  queued ${c.queued}  in flight ${c.inFlight}  fetched ${c.fetched}  failed ${c.failed}  skipped ${c.skipped}  redirected ${c.redirected}  ${c.pagesPerSecond.toFixed(1)} pages/s`,
   ];
   if (c.failed > 0) lines.push(`  failed:  ${byCode(c.failedByCode)}`);
   if (c.skipped > 0) lines.push(`  skipped: ${byCode(c.skippedByCode)}`);

@@ -5,6 +5,7 @@
  */
 import { coerceError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { RequeueResult } from '../shared/requeue.js';
 
 export class RequeueRunner {
   private timer: NodeJS.Timeout | null = null;
@@ -13,7 +14,7 @@ export class RequeueRunner {
   private stopped = false;
 
   constructor(
-    private readonly requeue: () => Promise<number>,
+    private readonly requeue: () => Promise<RequeueResult>,
     private readonly log: Logger,
     private readonly debounceMs = 1_000,
   ) {}
@@ -42,7 +43,10 @@ export class RequeueRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.requeue()
-      .then((count) => this.log.info({ reason, requeued: count }, 'requeued pages still queued in PostgreSQL'))
+      .then(({ queued, added }) => {
+        if (added > 0) this.log.warn({ reason, queued, added }, 're-added queue jobs for pages queued in PostgreSQL that had none');
+        else this.log.debug({ reason, queued }, 'every page queued in PostgreSQL has its queue job');
+      })
       .catch((err: unknown) => this.log.error({ err: coerceError(err), reason }, 'requeue from PostgreSQL failed'))
       .finally(() => {
         this.running = null;

@@ -8,8 +8,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Config } from '../shared/config.js';
-import { createDb, type Db } from '../shared/db/client.js';
 import { migrate } from '../shared/db/migrate.js';
+import { createPgPool, type PgPool } from '../shared/db/pool.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
@@ -20,7 +20,7 @@ import { withTimeout } from './with-timeout.js';
 
 export interface Services {
   redis: Redis;
-  db: Db;
+  db: PgPool;
   queue: Queue<PageJob>;
 }
 
@@ -29,7 +29,7 @@ export async function openServices(config: Config, resources: Resources, log: Lo
   const migrated = await migrate(config.databaseUrl);
   log.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied }, 'database migrations up to date');
   const redis = resources.add('redis', await connectRedis(config, log), (r) => r.quit().catch(() => r.disconnect()));
-  const db = resources.add('prisma', createDb(config, { poolSize: 2 }), (d) => d.$disconnect());
+  const db = resources.add('postgresql', createPgPool(config, { max: 2, connectTimeoutMs: config.connectTimeoutMs }), (d) => d.end());
   const queue = resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close());
   return { redis, db, queue };
 }

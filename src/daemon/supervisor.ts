@@ -23,6 +23,7 @@ import { ChildHandle } from './child-handle.js';
 import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
 import { claimMissingEpoch } from './redis-epoch.js';
+import { startReconcile } from './reconcile.js';
 import { RequeueRunner } from './requeue-runner.js';
 import { openServices } from './services.js';
 import { drainSlots, killAll } from './shutdown.js';
@@ -71,7 +72,8 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
   });
   const keys = redisKeys(config.prefix);
 
-  const requeue = new RequeueRunner(() => requeueFromDb(db, queue, config.attempts), log);
+  const requeue = new RequeueRunner(() => requeueFromDb(db, redis, queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
+  const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, log, request: (reason) => requeue.request(reason, 0) });
   const checkEpoch = () =>
     claimMissingEpoch(redis, keys, config.daemonId)
       .then((missing) => {
@@ -131,6 +133,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
     finish = (code) => {
       finishing ??= (async () => {
         clearInterval(epochTimer);
+        reconcile.stop();
         await drainSlots(slots, config.graceMs, log);
         sampler.stop();
         await bounded('requeue from PostgreSQL', requeue.flushAndStop());

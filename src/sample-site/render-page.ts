@@ -1,4 +1,4 @@
-/** Renders a sample-site page model to HTML (5-15 KB of realistic markup). Pure. */
+/** Renders a sample-site page model to HTML (5-15 KB of realistic markup by default). Pure. */
 import type { LinkSpec, PageSpec } from './generate.js';
 import { paragraph, prng, sentence } from './text.js';
 
@@ -22,9 +22,17 @@ function anchor(link: LinkSpec, origin: string): string {
   return `<a href="${escapeHtml(href(link, origin))}"${rel}>${escapeHtml(link.text)}</a>`;
 }
 
-export function renderPage(page: PageSpec, origin: string, path: string): string {
+/** How many paragraphs a page has: min + [0, spread). The default gives 5-15 KB pages. */
+export interface PageSize {
+  minParagraphs: number;
+  spread: number;
+}
+
+export const DEFAULT_PAGE_SIZE: PageSize = { minParagraphs: 8, spread: 12 };
+
+export function renderPage(page: PageSpec, origin: string, path: string, size: PageSize = DEFAULT_PAGE_SIZE): string {
   const rand = prng((page.n || path.length) * 2_654_435 + 17);
-  const paragraphs = 8 + Math.floor(rand() * 12);
+  const paragraphs = size.minParagraphs + Math.floor(rand() * size.spread);
   const links = page.links.map((l) => anchor(l, origin));
   const body: string[] = [];
   for (let p = 0; p < paragraphs; p++) {

@@ -19,7 +19,12 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   daemonId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only'),
   workers: int(1, 256),
-  concurrency: int(1, 1000),
+  /**
+   * Pages fetched at once per crawler process: 'auto' adapts between 2 and maxConcurrency to the
+   * CPU, event-loop delay and memory (autoscale.ts); a number fixes it.
+   */
+  concurrency: z.union([z.literal('auto'), int(1, 1000)]),
+  maxConcurrency: int(2, 1000),
   graceMs: int(0, 3_600_000),
   heartbeatMs: int(200, 60_000),
   restartBaseMs: int(10, 600_000),
@@ -33,6 +38,12 @@ const schema = z.object({
   maxBodyBytes: int(1024, 1024 ** 3),
   maxDecompressedBytes: int(1024, 4 * 1024 ** 3),
   maxRedirects: int(0, 20),
+  /** Total time one fetch may take, connect + headers + body (robots.txt too): a tarpit costs a slot at most this long. */
+  fetchDeadlineMs: int(1_000, 3_600_000),
+  /** A crawler process whose event loop does not answer for this long is killed and replaced. */
+  blockedLimitMs: int(1_000, 3_600_000),
+  /** How often one daemon of the fleet re-adds jobs for queued pages that have none. */
+  reconcileIntervalMs: int(1_000, 86_400_000),
   /**
    * How long a crawler process's lock on a page job lasts (renewed at half that while it
    * works). A job whose process died is redelivered once the lock lapses and the stall check
@@ -73,7 +84,8 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   logLevel: 'info',
   daemonId: `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60)}-${process.pid}`,
   workers: os.availableParallelism(),
-  concurrency: 16,
+  concurrency: 'auto',
+  maxConcurrency: 128,
   graceMs: 30_000,
   heartbeatMs: 5_000,
   restartBaseMs: 1_000,
@@ -86,11 +98,14 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   maxBodyBytes: 5 * 1024 * 1024,
   maxDecompressedBytes: 20 * 1024 * 1024,
   maxRedirects: 5,
+  fetchDeadlineMs: 60_000,
+  blockedLimitMs: 30_000,
+  reconcileIntervalMs: 300_000,
   jobLockMs: 30_000,
   attempts: 4,
   retryBaseMs: 2_000,
-  batchSize: 64,
-  flushMs: 20,
+  batchSize: 200,
+  flushMs: 50,
   sampleIntervalMs: 5_000,
   snapshotDir: path.join(os.tmpdir(), 'spiderd-snapshots'),
   heapCapMb: 2048,
@@ -115,6 +130,7 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   daemonId: 'SPIDERD_DAEMON_ID',
   workers: 'SPIDERD_WORKERS',
   concurrency: 'SPIDERD_CONCURRENCY',
+  maxConcurrency: 'SPIDERD_MAX_CONCURRENCY',
   graceMs: 'SPIDERD_GRACE_MS',
   heartbeatMs: 'SPIDERD_HEARTBEAT_MS',
   restartBaseMs: 'SPIDERD_RESTART_BASE_MS',
@@ -127,6 +143,9 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   maxBodyBytes: 'SPIDERD_MAX_BODY_BYTES',
   maxDecompressedBytes: 'SPIDERD_MAX_DECOMPRESSED_BYTES',
   maxRedirects: 'SPIDERD_MAX_REDIRECTS',
+  fetchDeadlineMs: 'SPIDERD_FETCH_DEADLINE_MS',
+  blockedLimitMs: 'SPIDERD_BLOCKED_LIMIT_MS',
+  reconcileIntervalMs: 'SPIDERD_RECONCILE_INTERVAL_MS',
   jobLockMs: 'SPIDERD_JOB_LOCK_MS',
   attempts: 'SPIDERD_ATTEMPTS',
   retryBaseMs: 'SPIDERD_RETRY_BASE_MS',
@@ -157,6 +176,9 @@ export const FLAG_NAMES = {
   daemonId: '--daemon-id',
   workers: '--workers',
   concurrency: '--concurrency',
+  maxConcurrency: '--max-concurrency',
+  fetchDeadlineMs: '--fetch-deadline',
+  blockedLimitMs: '--blocked-limit',
   graceMs: '--grace',
   snapshotDir: '--snapshot-dir',
   heapCapMb: '--heap-cap',

@@ -21,6 +21,8 @@ export const crawlOptionsSchema = z.object({
   maxDepth: z.number().int().min(0).max(1000).default(10),
   /** 0 = no limit. Counts every URL the crawl discovers (seeds included). */
   maxPages: z.number().int().min(0).default(0),
+  /** 0 = no limit. The same, per host (host:port): a guard against calendar traps and other endless URL spaces. */
+  maxPagesPerHost: z.number().int().min(0).default(0),
   perHostConcurrency: z.number().int().min(1).max(1000).default(2),
   perHostDelayMs: z.number().int().min(0).max(3_600_000).default(1000),
   userAgent: z.string().min(1).max(500).default('spiderd/0.1 (+https://github.com/spiderd/spiderd)'),

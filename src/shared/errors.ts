@@ -37,6 +37,9 @@ export const ERROR_CODES = {
   SPIDERD_SNAPSHOT_FAILED: 'writing a heap snapshot or profile failed',
   SPIDERD_HEAP_PARSE_FAILED: 'a .heapsnapshot file could not be read or parsed',
   SPIDERD_INTERNAL: 'an unexpected error (a bug); the cause is attached',
+  SPIDERD_ROBOTS_UNAVAILABLE: "the origin's robots.txt could not be fetched (5xx, 429, timeout, network); its pages wait and are tried again",
+  SPIDERD_STORE_FAILED: "the page's result could not be written (a bad row); the page is stored failed so the rest of its batch is not lost",
+  SPIDERD_WORKER_BLOCKED: "a crawler process's event loop was blocked longer than --blocked-limit; it was killed and replaced",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,75 +1,86 @@
 /**
  * The crawl frontier in PostgreSQL: a URL is discovered when its pages row is inserted
- * (state queued). Rows are unique per (crawl, normalized URL), so a URL is discovered at
- * most once; only newly inserted rows get a queue job. --max-pages is enforced here, under
- * the crawl row's lock, so concurrent processes and daemons cannot overshoot it.
+ * (state queued). Rows are unique per (crawl, sha256 of the normalized URL), so a URL is
+ * discovered at most once and a URL of any length fits the index; only newly inserted rows get
+ * a queue job. --max-pages and --max-pages-per-host are enforced here, under row locks (the
+ * crawl row, the crawl_hosts rows), so concurrent processes and daemons cannot overshoot them.
  */
 import type { Queue } from 'bullmq';
 import type { Db, Prisma } from './db/client.js';
+import { enforceHostBudget } from './host-budget.js';
 import { pageJobs, type PageJob } from './queue.js';
 
 export interface Candidate {
   url: string;
   depth: number;
+  /** Redirects followed to reach this URL (0 for a link). */
+  redirectHops?: number;
 }
 
 export interface NewPageRow {
   id: bigint;
   url: string;
   depth: number;
+  redirect_hops: number;
+}
+
+export interface FrontierLimits {
+  /** 0 = no limit. */
+  maxPages: number;
+  /** 0 = no limit. */
+  maxPagesPerHost: number;
 }
 
 export interface InsertResult {
   inserted: NewPageRow[];
-  /** Candidates that were already known to the crawl. */
-  known: number;
-  /** New candidates dropped because the crawl reached maxPages. */
+  /** Candidates the crawl already had. */
+  known: string[];
+  /** New candidates dropped because the crawl (or their host) reached its page budget. */
   overLimit: number;
 }
 
 type Tx = Prisma.TransactionClient | Db;
 
-/** Call inside a transaction (the crawl row lock is held until it commits). */
-export async function insertPages(tx: Tx, crawlId: number, maxPages: number, candidates: Candidate[]): Promise<InsertResult> {
+/** Call inside a transaction (the budget row locks are held until it commits). */
+export async function insertPages(tx: Tx, crawlId: number, limits: FrontierLimits, candidates: Candidate[]): Promise<InsertResult> {
   const unique = dedupe(candidates);
-  if (unique.length === 0) return { inserted: [], known: 0, overLimit: 0 };
+  if (unique.length === 0) return { inserted: [], known: [], overLimit: 0 };
   let quota = Infinity;
-  if (maxPages > 0) {
+  if (limits.maxPages > 0) {
     const crawl = await tx.$queryRaw<Array<{ discovered: number }>>`SELECT discovered FROM crawls WHERE id = ${crawlId} FOR UPDATE`;
-    quota = Math.max(0, maxPages - (crawl[0]?.discovered ?? 0));
-    if (quota === 0) {
-      const known = await countKnown(tx, crawlId, unique);
-      return { inserted: [], known, overLimit: unique.length - known };
-    }
+    quota = Math.max(0, limits.maxPages - (crawl[0]?.discovered ?? 0));
   }
-  // One statement of constant shape whatever the batch size (Prisma's createManyAndReturn
-  // builds a new query per row count); rows go in URL order (see dedupe).
-  const rows = await tx.$queryRaw<NewPageRow[]>`
-    INSERT INTO pages (crawl_id, url, depth)
-    SELECT ${crawlId}::int, c.url, c.depth
-    FROM unnest(${unique.map((c) => c.url)}::text[], ${unique.map((c) => c.depth)}::int[]) WITH ORDINALITY AS c(url, depth, n)
+  // One statement of constant shape whatever the batch size; rows go in URL order (see dedupe).
+  const rows = quota === 0 ? [] : await tx.$queryRaw<NewPageRow[]>`
+    INSERT INTO pages (crawl_id, url, depth, redirect_hops)
+    SELECT ${crawlId}::int, c.url, c.depth, c.hops
+    FROM unnest(${unique.map((c) => c.url)}::text[], ${unique.map((c) => c.depth)}::int[], ${unique.map((c) => c.redirectHops ?? 0)}::int[])
+      WITH ORDINALITY AS c(url, depth, hops, n)
     ORDER BY c.n
-    ON CONFLICT (crawl_id, url) DO NOTHING
-    RETURNING id, url, depth`;
-  const known = unique.length - rows.length;
+    ON CONFLICT (crawl_id, url_hash) DO NOTHING
+    RETURNING id, url, depth, redirect_hops`;
+  const insertedUrls = new Set(rows.map((r) => r.url));
+  const known = quota === 0 ? await knownUrls(tx, crawlId, unique) : unique.filter((c) => !insertedUrls.has(c.url)).map((c) => c.url);
   let inserted = rows;
-  let overLimit = 0;
+  const dropped: NewPageRow[] = [];
   if (rows.length > quota) {
     inserted = rows.slice(0, quota);
-    const dropped = rows.slice(quota);
-    overLimit = dropped.length;
-    await tx.page.deleteMany({ where: { id: { in: dropped.map((r) => r.id) } } });
+    dropped.push(...rows.slice(quota));
   }
-  if (inserted.length > 0) {
-    await tx.crawl.update({ where: { id: crawlId }, data: { discovered: { increment: inserted.length } } });
+  if (limits.maxPagesPerHost > 0 && inserted.length > 0) {
+    const budget = await enforceHostBudget(tx, crawlId, limits.maxPagesPerHost, inserted);
+    inserted = budget.kept;
+    dropped.push(...budget.dropped);
   }
-  return { inserted, known, overLimit };
+  if (dropped.length > 0) await tx.$executeRaw`DELETE FROM pages WHERE id = ANY(${dropped.map((r) => r.id)}::bigint[])`;
+  if (inserted.length > 0) await tx.$executeRaw`UPDATE crawls SET discovered = discovered + ${inserted.length} WHERE id = ${crawlId}`;
+  return { inserted, known, overLimit: quota === 0 ? unique.length - known.length : dropped.length };
 }
 
 /** Adds a job for each new row. Job ids are per page, so repeating this is harmless. */
-export async function enqueuePages(queue: Queue<PageJob>, crawlId: number, rows: NewPageRow[], attempts: number): Promise<void> {
+export async function enqueuePages(queue: Queue<PageJob>, crawlId: number, rows: NewPageRow[], attempts: number, requeued = false): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000) {
-    await queue.addBulk(pageJobs(rows.slice(i, i + 1000), crawlId, attempts));
+    await queue.addBulk(pageJobs(rows.slice(i, i + 1000), crawlId, attempts, requeued));
   }
 }
 
@@ -84,6 +95,9 @@ function dedupe(candidates: Candidate[]): Candidate[] {
   return [...byUrl.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
 }
 
-async function countKnown(tx: Tx, crawlId: number, candidates: Candidate[]): Promise<number> {
-  return tx.page.count({ where: { crawlId, url: { in: candidates.map((c) => c.url) } } });
+async function knownUrls(tx: Tx, crawlId: number, candidates: Candidate[]): Promise<string[]> {
+  const rows = await tx.$queryRaw<Array<{ url: string }>>`
+    SELECT url FROM pages WHERE crawl_id = ${crawlId}
+      AND url_hash = ANY(SELECT spiderd_url_hash(u) FROM unnest(${candidates.map((c) => c.url)}::text[]) AS u)`;
+  return rows.map((r) => r.url);
 }

@@ -7,6 +7,8 @@ export function redisKeys(prefix: string) {
     bullPrefix: prefix,
     /** Present while Redis still holds spiderd's data; missing after Redis lost it (restart without persistence). */
     epoch: `${prefix}:epoch`,
+    /** Held by the daemon that runs this period's reconcile (one per fleet). */
+    reconcileLock: `${prefix}:reconcile-lock`,
     /** Set of live daemon ids; each has a heartbeat key that expires. */
     daemons: `${prefix}:daemons`,
     daemon: (daemonId: string) => `${prefix}:daemon:${daemonId}`,
@@ -15,6 +17,8 @@ export function redisKeys(prefix: string) {
     /** Per-host politeness: in-flight leases (zset) and the next allowed start time. */
     hostLeases: (host: string) => `${prefix}:host:${host}:leases`,
     hostNext: (host: string) => `${prefix}:host:${host}:next`,
+    /** Per-host reservation cursor: the next turn handed to a page that found the host busy. */
+    hostCursor: (host: string) => `${prefix}:host:${host}:cursor`,
     /** Cached robots.txt per origin, and the lock that makes one process fetch it. */
     robots: (origin: string) => `${prefix}:robots:${origin}`,
     robotsLock: (origin: string) => `${prefix}:robots-lock:${origin}`,

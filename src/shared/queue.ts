@@ -9,6 +9,13 @@ export interface PageJob {
   pageId: string;
   url: string;
   depth: number;
+  /** Redirects followed to reach this URL; absent means 0. */
+  redirectHops?: number;
+  /**
+   * Set on jobs re-added from PostgreSQL (requeue, reconcile, a retried enqueue): the page may
+   * already be stored, so the crawler checks its row before fetching.
+   */
+  requeued?: true;
 }
 
 /** One job per page row: re-adding the same page is a no-op while its job exists. */
@@ -29,10 +36,11 @@ export function createPageQueue(connection: Redis, prefix: string): Queue<PageJo
   return new Queue<PageJob>(QUEUE_NAME, { connection, prefix });
 }
 
-export function pageJobs(pages: Array<{ id: bigint; url: string; depth: number }>, crawlId: number, attempts: number) {
-  return pages.map((p) => ({
-    name: 'page',
-    data: { crawlId, pageId: p.id.toString(), url: p.url, depth: p.depth } satisfies PageJob,
-    opts: { ...pageJobOptions(attempts), jobId: pageJobId(p.id) },
-  }));
+export function pageJobs(pages: Array<{ id: bigint; url: string; depth: number; redirect_hops?: number }>, crawlId: number, attempts: number, requeued = false) {
+  return pages.map((p) => {
+    const data: PageJob = { crawlId, pageId: p.id.toString(), url: p.url, depth: p.depth };
+    if (p.redirect_hops) data.redirectHops = p.redirect_hops;
+    if (requeued) data.requeued = true;
+    return { name: 'page', data, opts: { ...pageJobOptions(attempts), jobId: pageJobId(p.id) } };
+  });
 }

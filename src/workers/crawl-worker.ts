@@ -1,7 +1,8 @@
 /**
- * The BullMQ worker that runs page jobs in this process: concurrency from the config, the
- * 'spiderd' backoff strategy, and a count of finished jobs (what memory samples and
- * recycling are measured against).
+ * The BullMQ worker that runs page jobs in this process: the 'spiderd' backoff strategy, and a
+ * count of finished jobs (what memory samples and recycling are measured against). It holds more
+ * jobs than there are fetch slots (jobSlots), so pages whose batch is being committed do not
+ * keep the fetchers idle; the autoscaler moves both numbers together.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -12,14 +13,15 @@ import type { Logger } from '../shared/logger.js';
 import type { PageJob } from '../shared/queue.js';
 import { backoffStrategy } from './backoff.js';
 import type { PageProcessor } from './process-page.js';
+import { MAX_STALLED_COUNT } from './stalls.js';
 
 /**
- * BullMQ gives up a job whose lock lapsed more often than this (its process died or was
- * force-closed while on it). process-page.ts stores such a page as failed one delivery
- * earlier (POISON_STALLS), so BullMQ's own give-up, which would leave the row queued with
- * no job, is never reached.
+ * Jobs held for a number of fetch slots: the pages being fetched, about as many again waiting for
+ * a slot (so a slot never waits on Redis), and those waiting for their batch to commit.
  */
-export const MAX_STALLED_COUNT = 3;
+export function jobSlots(fetchSlots: number): number {
+  return 3 * fetchSlots + 32;
+}
 
 export interface CrawlWorker {
   worker: Worker<PageJob>;
@@ -27,13 +29,13 @@ export interface CrawlWorker {
   jobsDone(): number;
 }
 
-export function createCrawlWorker(deps: { config: Config; connection: Redis; log: Logger; process: PageProcessor; onJobDone?: (jobsDone: number) => void }): CrawlWorker {
+export function createCrawlWorker(deps: { config: Config; connection: Redis; log: Logger; process: PageProcessor; fetchSlots: number; onJobDone?: (jobsDone: number) => void }): CrawlWorker {
   const { config, log } = deps;
   let done = 0;
   const worker = new Worker<PageJob>(QUEUE_NAME, (job: Job<PageJob>, token?: string) => deps.process(job, token), {
     connection: deps.connection,
     prefix: config.prefix,
-    concurrency: config.concurrency,
+    concurrency: jobSlots(deps.fetchSlots),
     autorun: false,
     maxStalledCount: MAX_STALLED_COUNT,
     lockDuration: config.jobLockMs,

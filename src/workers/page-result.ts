@@ -6,7 +6,7 @@
 import type { Candidate } from '../shared/frontier.js';
 import type { SpiderdError } from '../shared/errors.js';
 
-export type StoredState = 'fetched' | 'failed' | 'skipped';
+export type StoredState = 'fetched' | 'failed' | 'skipped' | 'redirected';
 
 export interface PageRow {
   state: StoredState;
@@ -33,14 +33,15 @@ export interface PageRow {
 export interface PageResult {
   crawlId: number;
   pageId: string;
-  /** The crawl's maxPages when the page was processed (0 = no limit). */
+  /** The crawl's maxPages and maxPagesPerHost when the page was processed (0 = no limit). */
   maxPages: number;
+  maxPagesPerHost: number;
   row: PageRow;
-  /** In-scope links to follow at depth + 1. */
+  /** In-scope links to follow at depth + 1, or the target of a redirect (same depth, one hop more). */
   discovered: Candidate[];
 }
 
-const EMPTY: Omit<PageRow, 'state' | 'attempts'> = {
+export const EMPTY_ROW: Omit<PageRow, 'state' | 'attempts'> = {
   finalUrl: null,
   status: null,
   contentType: null,
@@ -66,7 +67,7 @@ const MAX_ERROR_CHARS = 2_000;
 export function errorRow(err: SpiderdError, attempts: number): PageRow {
   const d = err.details ?? {};
   return {
-    ...EMPTY,
+    ...EMPTY_ROW,
     state: SKIP_CODES.has(err.code) ? 'skipped' : 'failed',
     errorCode: err.code,
     error: err.message.slice(0, MAX_ERROR_CHARS),

@@ -7,7 +7,7 @@
  * page alive; title, description and canonical are returned as flat copies.
  */
 import { load, type CheerioAPI } from 'cheerio/slim';
-import { normalizeUrl } from '../shared/url/normalize.js';
+import { MAX_URL_LENGTH, normalizeUrl } from '../shared/url/normalize.js';
 
 export interface ParsedLink {
   url: string;
@@ -25,8 +25,10 @@ export interface ParsedPage {
 }
 
 const MAX_TEXT = 1000;
-/** Longer hrefs are dropped (hostile pages); real links are far shorter. */
-const MAX_HREF = 16 * 1024;
+/** Longer hrefs are dropped without parsing (hostile pages); real links are far shorter. */
+const MAX_HREF = 3 * MAX_URL_LENGTH;
+/** Distinct links kept per page, in document order (a hostile page can carry millions). */
+export const MAX_LINKS_PER_PAGE = 5_000;
 
 export function parsePage(html: string, pageUrl: string): ParsedPage {
   const $ = load(html);
@@ -121,10 +123,11 @@ function canonicalUrl($: CheerioAPI, base: string): string | null {
   return null;
 }
 
-/** a[href] and area[href], de-duplicated in document order; nofollow only if every occurrence is. */
+/** a[href] and area[href], de-duplicated in document order, the first MAX_LINKS_PER_PAGE; nofollow only if every occurrence is. */
 function links($: CheerioAPI, base: string): ParsedLink[] {
   const seen = new Map<string, boolean>();
   for (const el of $('a[href], area[href]').toArray()) {
+    if (seen.size >= MAX_LINKS_PER_PAGE) break;
     const url = resolve(el.attribs['href'], base);
     if (url === null) continue;
     const nofollow = relTokens(el.attribs['rel']).includes('nofollow');

@@ -1,7 +1,8 @@
 /**
  * Opens everything a crawler process works with, each registered with its closer (closed in
  * reverse on drain): Redis, PostgreSQL, the page queue (for discovered pages), the HTTP agent,
- * the batched store, and the BullMQ worker (not started: the caller runs it).
+ * the fetch slots and their autoscaler, the batched store, and the BullMQ worker (not started:
+ * the caller runs it).
  */
 import type { Config } from '../shared/config.js';
 import { createDb, type Db } from '../shared/db/client.js';
@@ -10,47 +11,65 @@ import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { createPageQueue } from '../shared/queue.js';
 import { createRedis } from '../shared/redis.js';
+import { startAutoscale } from './autoscale.js';
 import { CrawlCache } from './crawl-cache.js';
-import { createCrawlWorker, type CrawlWorker } from './crawl-worker.js';
+import { createPageCrawler } from './crawl-page.js';
+import { createCrawlWorker, jobSlots, type CrawlWorker } from './crawl-worker.js';
 import { createHttpAgent, fetchLimits } from './fetch/http-agent.js';
 import { HandlerLoader } from './handler.js';
+import { KnownUrls } from './known-urls.js';
 import { PageGuard } from './page-guard.js';
-import { HostPoliteness } from './politeness.js';
+import { HostPoliteness } from './politeness/host-politeness.js';
 import { createPageProcessor } from './process-page.js';
 import { RobotsGate } from './robots/robots-gate.js';
 import { settlesWithin } from './settles-within.js';
+import { Slots } from './slots.js';
 import { StoreBatch } from './store-batch.js';
 
 export interface Runtime extends CrawlWorker {
   store: StoreBatch;
   db: Db;
+  slots: Slots;
 }
+
+/** Where --concurrency auto starts. */
+const AUTO_START = 16;
+const AUTO_MIN = 2;
 
 export function openRuntime(config: Config, workerId: string, log: Logger, resources: Resources, onJobDone: (jobsDone: number) => void): Runtime {
   const keys = redisKeys(config.prefix);
   const redis = resources.add('redis', createRedis(config, `crawler-${workerId}`), (r) => r.disconnect());
   redis.on('error', (err: Error) => log.warn({ err }, 'Redis connection error (commands wait for the reconnect)'));
-  const db = resources.add('postgresql', createDb(config, { poolSize: Math.min(10, config.concurrency + 1) }), (d) => d.$disconnect());
+  // One store flush at a time, plus the guard's lookups, crawl loads and leak reports.
+  const db = resources.add('postgresql', createDb(config, { poolSize: 4 }), (d) => d.$disconnect());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
   const agent = resources.add('http agent', createHttpAgent(limits), (a) => a.destroy());
+  const auto = config.concurrency === 'auto';
+  const slots = new Slots(auto ? Math.min(AUTO_START, config.maxConcurrency) : (config.concurrency as number));
   const store = resources.add(
     'page store',
-    new StoreBatch({ db, queue, log, attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs }),
+    new StoreBatch({ db, queue, log, known: new KnownUrls(), attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
     (s) => s.close(),
   );
-  const processPage = createPageProcessor({
+  const crawlPage = createPageCrawler({
     config,
-    log,
-    crawls: new CrawlCache(db),
-    guard: new PageGuard(db),
     robots: new RobotsGate({ redis, keys, agent, limits, log }),
     politeness: new HostPoliteness(redis, keys),
+    slots,
     agent,
     limits,
     handlers: new HandlerLoader(log),
-    store,
   });
-  const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, onJobDone });
-  return { ...crawlWorker, store, db };
+  const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(db), guard: new PageGuard(db), crawlPage, store });
+  const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
+  if (auto) {
+    const memoryLimitBytes = config.maxWorkerMemoryMb * 1024 * 1024;
+    const options = { min: AUTO_MIN, max: config.maxConcurrency };
+    const onLimit = (limit: number) => {
+      crawlWorker.worker.concurrency = jobSlots(limit);
+    };
+    resources.add('autoscale', startAutoscale({ slots, options, memoryLimitBytes, onLimit, log }), (a) => a.stop());
+  }
+  return { ...crawlWorker, store, db, slots };
 }

@@ -1,31 +1,38 @@
 /**
- * Batched, idempotent page writes. Results are collected until batchSize are pending or
- * flushMs after the first one; one flush is one transaction: the batch's rows (one UPDATE,
- * only rows still 'queued') and, per crawl, the newly discovered pages (insertPages, capped by
- * maxPages). After commit the new pages get their jobs, then every submit resolves, so a job
- * completes only once its write committed and its discoveries are queued. A flush that fails on
- * a database blip is retried for up to retryWindowMs before its submits are rejected with
- * SPIDERD_DB_UNAVAILABLE (transient: BullMQ retries those jobs).
+ * Batched, idempotent page writes. Results are collected until batchSize are pending or flushMs
+ * after the first one; one flush commits them in one transaction (commit-batch.ts), then queues
+ * the new pages' jobs, then resolves every submit: a job completes only once its row committed
+ * and its discoveries are queued. Links the process already knows to be in the crawl are not
+ * offered again (known-urls.ts).
+ *
+ * Failures: a database blip is retried for up to retryWindowMs, then the batch's submits are
+ * rejected with SPIDERD_DB_UNAVAILABLE (transient: BullMQ retries those jobs). Any other error
+ * is one bad row or URL: the batch is split in halves and retried until the culprit is alone,
+ * which is then stored as failed with SPIDERD_STORE_FAILED; every other page is stored normally.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
-import { enqueuePages, insertPages, type Candidate, type NewPageRow } from '../shared/frontier.js';
+import { enqueuePages, type Candidate } from '../shared/frontier.js';
 import type { Logger } from '../shared/logger.js';
 import type { PageJob } from '../shared/queue.js';
+import { commitBatch, type CrawlDiscoveries } from './commit-batch.js';
 import { isTransientDbError } from './db-errors.js';
-import type { PageResult } from './page-result.js';
-import { writePageRows } from './write-pages.js';
+import type { KnownUrls } from './known-urls.js';
+import { errorRow, type PageResult } from './page-result.js';
 
 export interface StoreBatchOptions {
   db: Db;
   queue: Queue<PageJob>;
   log: Logger;
+  known: KnownUrls;
   attempts: number;
   batchSize: number;
   flushMs: number;
   retryWindowMs?: number;
+  /** Pages still on their way to submit(); at 0 a batch is written at once instead of after flushMs. */
+  upstream?: () => number;
 }
 
 interface Pending {
@@ -33,8 +40,6 @@ interface Pending {
   resolve(): void;
   reject(err: Error): void;
 }
-
-const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
 export class StoreBatch {
   private pending: Pending[] = [];
@@ -73,11 +78,8 @@ export class StoreBatch {
 
   private schedule(): void {
     if (this.flushing) return; // the running flush starts the next one when it ends
-    if (this.pending.length >= this.opts.batchSize) {
-      this.startFlush();
-    } else if (this.timer === null) {
-      this.timer = setTimeout(() => this.startFlush(), this.opts.flushMs);
-    }
+    if (this.pending.length >= this.opts.batchSize || this.opts.upstream?.() === 0) this.startFlush();
+    else this.timer ??= setTimeout(() => this.startFlush(), this.opts.flushMs);
   }
 
   private startFlush(): void {
@@ -85,30 +87,78 @@ export class StoreBatch {
     this.timer = null;
     if (this.flushing || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.opts.batchSize);
-    this.flushing = this.flushWithRetry(batch).then(
-      () => {
-        this.storedCount += batch.length;
-        for (const p of batch) p.resolve();
-      },
-      (err: unknown) => {
-        const e = coerceError(err);
-        for (const p of batch) p.reject(e);
-      },
-    ).finally(() => {
+    this.flushing = this.flush(batch).finally(() => {
       this.flushing = null;
       // Whatever arrived during the flush has already waited: write it now.
       if (this.pending.length > 0) this.startFlush();
     });
   }
 
-  private async flushWithRetry(batch: Pending[]): Promise<void> {
+  private async flush(batch: Pending[]): Promise<void> {
     const deadline = Date.now() + (this.opts.retryWindowMs ?? 60_000);
-    const results = batch.map((p) => p.result);
-    const newPages = await this.retrying('storing', batch.length, deadline, isTransientDbError, () => this.commit(results));
+    const stored: Pending[] = [];
+    const discoveries: CrawlDiscoveries[] = [];
+    await this.storeIsolating(batch, deadline, stored, discoveries);
     // Committed: from here on only the queue jobs are missing, and enqueueing is idempotent (job id per page).
-    await this.retrying('enqueueing discovered pages for', batch.length, deadline, () => true, async () => {
-      for (const [crawlId, rows] of newPages) await enqueuePages(this.opts.queue, crawlId, rows, this.opts.attempts);
-    });
+    let attempt = 0;
+    try {
+      await this.retrying('enqueueing discovered pages for', stored.length, deadline, () => true, async () => {
+        // A retry may re-add a job whose page was meanwhile fetched and stored: mark it so its row is checked first.
+        const requeued = attempt++ > 0;
+        for (const d of discoveries) if (d.inserted.length > 0) await enqueuePages(this.opts.queue, d.crawlId, d.inserted, this.opts.attempts, requeued);
+      });
+    } catch (err) {
+      for (const p of stored) p.reject(coerceError(err));
+      return;
+    }
+    this.storedCount += stored.length;
+    for (const p of stored) p.resolve();
+  }
+
+  /** Commits `batch`, splitting it around rows that fail for good; fills `stored` and `discoveries`. */
+  private async storeIsolating(batch: Pending[], deadline: number, stored: Pending[], discoveries: CrawlDiscoveries[]): Promise<void> {
+    const results = batch.map((p) => p.result);
+    const offered = this.offered(results);
+    try {
+      const found = await this.retrying('storing', batch.length, deadline, isTransientDbError, () => commitBatch(this.opts.db, results, offered));
+      for (const d of found) this.opts.known.remember(d.crawlId, [...d.known, ...d.inserted.map((r) => r.url)]);
+      discoveries.push(...found);
+      stored.push(...batch);
+    } catch (thrown) {
+      const err = coerceError(thrown);
+      if (err instanceof SpiderdError && err.transient) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await this.storeIsolating(batch.slice(0, half), deadline, stored, discoveries);
+        await this.storeIsolating(batch.slice(half), deadline, stored, discoveries);
+        return;
+      }
+      const [one] = batch;
+      const r = one!.result;
+      if (r.row.errorCode === 'SPIDERD_STORE_FAILED') {
+        this.opts.log.error({ err, pageId: r.pageId }, 'even the failure row of a page could not be stored; it stays queued');
+        one!.reject(err);
+        return;
+      }
+      this.opts.log.warn({ err, pageId: r.pageId }, 'a page result could not be stored; storing the page as failed');
+      const failure = new SpiderdError('SPIDERD_STORE_FAILED', `storing the result failed: ${err.message}`, { cause: err });
+      one!.result = { ...r, discovered: [], row: errorRow(failure, r.row.attempts) };
+      await this.storeIsolating(batch, deadline, stored, discoveries);
+    }
+  }
+
+  /** Per crawl, the discovered candidates this process does not already know to be in the crawl. */
+  private offered(results: PageResult[]): Map<number, Candidate[]> {
+    const byCrawl = new Map<number, Candidate[]>();
+    for (const r of results) {
+      if (r.discovered.length === 0) continue;
+      const fresh = this.opts.known.unknown(r.crawlId, r.discovered);
+      if (fresh.length > 0) byCrawl.set(r.crawlId, [...(byCrawl.get(r.crawlId) ?? []), ...fresh]);
+    }
+    return byCrawl;
   }
 
   private async retrying<T>(what: string, pages: number, deadline: number, transient: (err: unknown) => boolean, fn: () => Promise<T>): Promise<T> {
@@ -119,7 +169,7 @@ export class StoreBatch {
         const retry = transient(err);
         const wait = Math.min(5_000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random());
         if (!retry || Date.now() + wait > deadline) {
-          this.opts.log.error({ err: coerceError(err), pages, attempt }, `${what} a batch of pages failed`);
+          if (retry) this.opts.log.error({ err: coerceError(err), pages, attempt }, `${what} a batch of pages failed`);
           throw retry
             ? new SpiderdError('SPIDERD_DB_UNAVAILABLE', `${what} ${pages} pages failed: ${coerceError(err).message}`, { cause: coerceError(err), transient: true })
             : err;
@@ -128,36 +178,5 @@ export class StoreBatch {
         await sleep(wait);
       }
     }
-  }
-
-  /**
-   * One transaction: each crawl's discoveries first, then the page rows. That order matters:
-   * pages link to each other, and a pages UPDATE leaves a new unique-index entry that makes
-   * another transaction's INSERT of the same URL wait. Inserting first (URLs sorted, crawls in
-   * id order) means no transaction waits on another while holding updated rows: no deadlocks.
-   * A redelivered page's links are offered again; they are already known, so nothing changes.
-   * Returns the new pages per crawl.
-   */
-  private commit(results: PageResult[]): Promise<Array<[number, NewPageRow[]]>> {
-    const byPage = new Map<string, PageResult>();
-    for (const r of results) if (!byPage.has(r.pageId)) byPage.set(r.pageId, r); // the first result wins, as across batches
-    const unique = [...byPage.values()];
-    const byCrawl = new Map<number, { maxPages: number; candidates: Candidate[] }>();
-    for (const r of unique) {
-      if (r.discovered.length === 0) continue;
-      const entry = byCrawl.get(r.crawlId) ?? { maxPages: r.maxPages, candidates: [] };
-      entry.candidates.push(...r.discovered);
-      byCrawl.set(r.crawlId, entry);
-    }
-    return this.opts.db.$transaction(async (tx) => {
-      const inserted: Array<[number, NewPageRow[]]> = [];
-      for (const crawlId of [...byCrawl.keys()].sort((a, b) => a - b)) {
-        const { maxPages, candidates } = byCrawl.get(crawlId)!;
-        const res = await insertPages(tx, crawlId, maxPages, candidates);
-        if (res.inserted.length > 0) inserted.push([crawlId, res.inserted]);
-      }
-      await writePageRows(tx, unique);
-      return inserted;
-    }, TX_OPTIONS);
   }
 }

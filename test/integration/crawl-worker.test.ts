@@ -59,6 +59,7 @@ function startSite(): Promise<{ server: Server; base: string; host: string; requ
         '<a href="/a">a</a> <a href="b">b</a> <a href="/private/secret">secret</a> <a href="/missing">missing</a>',
         '<a href="/flaky">flaky</a> <a href="/broken">broken</a> <a href="/boom">boom</a> <a href="/image.png">img</a>',
         '<a href="/redirect-out">out</a> <a href="http://elsewhere.test/">elsewhere</a> <a rel="nofollow" href="/nofollowed">nf</a>',
+        '<a href="/moved">moved</a> <a href="/loop-1">loop</a> <a href="/chain/1">chain</a>',
       ].join('\n')));
       case '/a': return page(200, html('Page A', '<a href="/">home</a> <a href="/b">b</a> <a href="/deep/1">deeper</a>'));
       case '/b': return page(200, html('Page B'));
@@ -71,7 +72,23 @@ function startSite(): Promise<{ server: Server; base: string; host: string; requ
       case '/redirect-out':
         res.writeHead(302, { location: 'http://elsewhere.test/landing' });
         return res.end();
-      default: return page(404, html('Not found'));
+      case '/moved': // to a page the home page also links to directly
+        res.writeHead(301, { location: '/b' });
+        return res.end();
+      case '/loop-1':
+        res.writeHead(302, { location: '/loop-2' });
+        return res.end();
+      case '/loop-2':
+        res.writeHead(302, { location: '/loop-1' });
+        return res.end();
+      default: {
+        const chain = /^\/chain\/(\d+)$/.exec(p);
+        if (chain) {
+          res.writeHead(301, { location: `/chain/${Number(chain[1]) + 1}` }); // endless: every hop a new URL
+          return res.end();
+        }
+        return page(404, html('Not found'));
+      }
     }
   });
   return new Promise((resolve) => {
@@ -165,7 +182,7 @@ describe('crawler process', () => {
 
   async function seed(name: string, urls: string[], options: Record<string, unknown>): Promise<number> {
     const crawl = await db.crawl.create({ data: { name, options: parseCrawlOptions({ perHostDelayMs: 0, perHostConcurrency: 4, ...options }), seedHosts: [site.host] } });
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, 0, urls.map((url) => ({ url, depth: 0 }))));
+    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, { maxPages: 0, maxPagesPerHost: 0 }, urls.map((url) => ({ url, depth: 0 }))));
     await enqueuePages(queue, crawl.id, inserted, 3);
     return crawl.id;
   }
@@ -221,7 +238,20 @@ describe('crawler process', () => {
     assert.deepEqual(outcome('/boom'), ['failed', 'SPIDERD_HANDLER_FAILED']);
     assert.match(by.get('/boom')!.error ?? '', /boom on purpose/);
     assert.deepEqual(outcome('/image.png'), ['failed', 'SPIDERD_NOT_HTML']);
-    assert.deepEqual(outcome('/redirect-out'), ['skipped', 'SPIDERD_OUT_OF_SCOPE']);
+    assert.deepEqual(outcome('/redirect-out'), ['redirected', 'SPIDERD_OUT_OF_SCOPE']);
+    assert.deepEqual([by.get('/redirect-out')!.status, by.get('/redirect-out')!.finalUrl], [302, 'http://elsewhere.test/landing']);
+    // A redirect's target goes through the frontier: /b is linked directly and through /moved, and fetched once.
+    assert.deepEqual(outcome('/moved'), ['redirected', null]);
+    assert.deepEqual([by.get('/moved')!.status, by.get('/moved')!.finalUrl], [301, `${site.base}/b`]);
+    assert.equal(site.requests.get('/b'), 1, 'a redirect target that is also linked directly is fetched once');
+    // A loop ends when it reaches a known URL; an endless chain of new URLs ends at maxRedirects hops.
+    assert.deepEqual([outcome('/loop-1'), outcome('/loop-2')], [['redirected', null], ['redirected', null]]);
+    assert.deepEqual([site.requests.get('/loop-1'), site.requests.get('/loop-2')], [1, 1]);
+    const chain = rows.filter((r) => r.url.includes('/chain/'));
+    assert.equal(chain.length, 6, 'the linked URL, then one per redirect followed (maxRedirects, 5)');
+    assert.deepEqual(outcome('/chain/6'), ['failed', 'SPIDERD_TOO_MANY_REDIRECTS']);
+    assert.equal(by.get('/chain/7'), undefined);
+    for (let i = 1; i <= 6; i++) assert.equal(site.requests.get(`/chain/${i}`), 1);
     assert.equal(by.get('/nofollowed'), undefined, 'rel=nofollow links are not followed');
     assert.equal(rows.some((r) => r.url.includes('elsewhere.test')), false, 'out-of-scope links are not followed');
     assert.equal(by.get('/deep/1'), undefined, 'links beyond maxDepth are not followed');

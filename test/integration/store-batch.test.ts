@@ -17,8 +17,9 @@ import { insertPages } from '../../src/shared/frontier.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createPageQueue, type PageJob } from '../../src/shared/queue.js';
 import { createRedis } from '../../src/shared/redis.js';
+import { KnownUrls } from '../../src/workers/known-urls.js';
 import type { PageResult, PageRow } from '../../src/workers/page-result.js';
-import { StoreBatch } from '../../src/workers/store-batch.js';
+import { StoreBatch, type StoreBatchOptions } from '../../src/workers/store-batch.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { REDIS_URL, deletePrefix, testPrefix } from '../helpers/redis.js';
 
@@ -69,6 +70,7 @@ async function postgresProxy(): Promise<{ port: number; open(): Promise<void>; c
 }
 
 const SITE = 'http://site.test';
+const NO_LIMITS = { maxPages: 0, maxPagesPerHost: 0 };
 
 function fetchedRow(title: string, links: string[] = []): PageRow {
   return {
@@ -101,14 +103,18 @@ describe('StoreBatch', () => {
     await tdb.drop();
   });
 
-  async function seedCrawl(name: string, maxPages: number): Promise<{ crawlId: number; seedId: string }> {
-    const crawl = await db.crawl.create({ data: { name, options: { maxPages }, seedHosts: ['site.test'] } });
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, maxPages, [{ url: `${SITE}/${name}/`, depth: 0 }]));
+  async function seedCrawl(name: string, maxPages: number, maxPagesPerHost = 0): Promise<{ crawlId: number; seedId: string }> {
+    const crawl = await db.crawl.create({ data: { name, options: { maxPages, maxPagesPerHost }, seedHosts: ['site.test'] } });
+    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, { maxPages, maxPagesPerHost }, [{ url: `${SITE}/${name}/`, depth: 0 }]));
     return { crawlId: crawl.id, seedId: inserted[0]!.id.toString() };
   }
 
-  function result(crawlId: number, pageId: string, row: PageRow, discovered: string[] = [], maxPages = 0): PageResult {
-    return { crawlId, pageId, maxPages, row, discovered: discovered.map((url) => ({ url, depth: 1 })) };
+  function result(crawlId: number, pageId: string, row: PageRow, discovered: string[] = [], maxPages = 0, maxPagesPerHost = 0): PageResult {
+    return { crawlId, pageId, maxPages, maxPagesPerHost, row, discovered: discovered.map((url) => ({ url, depth: 1 })) };
+  }
+
+  function newStore(o: Omit<StoreBatchOptions, 'known' | 'queue' | 'log' | 'attempts'> & Partial<StoreBatchOptions>): StoreBatch {
+    return new StoreBatch({ queue, log, attempts: 2, known: new KnownUrls(), ...o });
   }
 
   async function jobIdsFor(crawlId: number): Promise<string[]> {
@@ -118,7 +124,7 @@ describe('StoreBatch', () => {
 
   test('a redelivered result (submitted twice) leaves one stored row with the first result', async () => {
     const { crawlId, seedId } = await seedCrawl('redelivery', 0);
-    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 10, flushMs: 5 });
+    const store = newStore({ db, batchSize: 10, flushMs: 5 });
     const links = [`${SITE}/redelivery/a`];
     // Same batch and a later batch: neither the duplicate nor the late copy may change the row.
     await Promise.all([
@@ -138,9 +144,9 @@ describe('StoreBatch', () => {
 
   test('links discovered by several pages become one row and one job each', async () => {
     const { crawlId, seedId } = await seedCrawl('discover', 0);
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawlId, 0, [{ url: `${SITE}/discover/other`, depth: 0 }]));
+    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawlId, NO_LIMITS, [{ url: `${SITE}/discover/other`, depth: 0 }]));
     const otherId = inserted[0]!.id.toString();
-    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 1, flushMs: 5 }); // one flush per page
+    const store = newStore({ db, batchSize: 1, flushMs: 5 }); // one flush per page
     const shared = [`${SITE}/discover/x`, `${SITE}/discover/y`];
     await Promise.all([
       store.submit(result(crawlId, seedId, fetchedRow('seed', shared), shared)),
@@ -162,7 +168,7 @@ describe('StoreBatch', () => {
 
   test('maxPages caps the rows a crawl gets, and only stored rows get jobs', async () => {
     const { crawlId, seedId } = await seedCrawl('capped', 3);
-    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    const store = newStore({ db, batchSize: 64, flushMs: 5 });
     const links = ['a', 'b', 'c', 'd', 'e'].map((p) => `${SITE}/capped/${p}`);
     await store.submit(result(crawlId, seedId, fetchedRow('seed', links), links, 3));
     await store.close();
@@ -175,13 +181,66 @@ describe('StoreBatch', () => {
 
   test('hostile text (NUL characters, lone surrogates) is stored instead of failing the batch', async () => {
     const { crawlId, seedId } = await seedCrawl('hostile', 0);
-    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    const store = newStore({ db, batchSize: 64, flushMs: 5 });
     await store.submit(result(crawlId, seedId, { ...fetchedRow('a\u0000b\uD800c'), data: { note: 'x\u0000y' } }));
     await store.close();
     const row = await db.page.findFirstOrThrow({ where: { crawlId } });
     assert.equal(row.state, 'fetched');
     assert.equal(row.title, 'ab\uFFFDc');
     assert.deepEqual(row.data, { note: 'xy' });
+  });
+
+  test('one bad row never fails its batch: it is isolated and stored failed (SPIDERD_STORE_FAILED), the others are stored with their discoveries', async () => {
+    const { crawlId, seedId } = await seedCrawl('poison', 0);
+    const { inserted } = await db.$transaction((tx) =>
+      insertPages(tx, crawlId, NO_LIMITS, ['a', 'b', 'c', 'd'].map((p) => ({ url: `${SITE}/poison/${p}`, depth: 1 }))),
+    );
+    const ids = inserted.map((r) => r.id.toString());
+    const store = newStore({ db, batchSize: 64, flushMs: 20 });
+    const bad = { ...fetchedRow('bad'), status: 2 ** 40 }; // out of the int column's range: a non-transient error
+    const submits = [
+      store.submit(result(crawlId, seedId, fetchedRow('seed', [`${SITE}/poison/new-1`]), [`${SITE}/poison/new-1`])),
+      store.submit(result(crawlId, ids[0]!, fetchedRow('a'))),
+      store.submit(result(crawlId, ids[1]!, bad, [`${SITE}/poison/from-bad`])),
+      store.submit(result(crawlId, ids[2]!, fetchedRow('c', [`${SITE}/poison/new-2`]), [`${SITE}/poison/new-2`])),
+      store.submit(result(crawlId, ids[3]!, fetchedRow('d'))),
+    ];
+    await Promise.all(submits);
+    await store.close();
+    const rows = await db.page.findMany({ where: { crawlId } });
+    const by = new Map(rows.map((r) => [r.url.slice(`${SITE}/poison/`.length), r]));
+    assert.deepEqual(['', 'a', 'c', 'd'].map((k) => [k, by.get(k)?.state, by.get(k)?.title]), [['', 'fetched', 'seed'], ['a', 'fetched', 'a'], ['c', 'fetched', 'c'], ['d', 'fetched', 'd']]);
+    assert.deepEqual([by.get('b')?.state, by.get('b')?.errorCode], ['failed', 'SPIDERD_STORE_FAILED']);
+    assert.match(by.get('b')?.error ?? '', /out of range/);
+    assert.deepEqual(['new-1', 'new-2'].map((k) => by.get(k)?.state), ['queued', 'queued'], 'the good pages\' discoveries are kept');
+    assert.equal(by.get('from-bad'), undefined, "the culprit's discoveries are dropped with it");
+  });
+
+  test('a URL of any length up to the cap fits the unique index (a 4,000-character link)', async () => {
+    const { crawlId, seedId } = await seedCrawl('long', 0);
+    const long = `${SITE}/long/${'x'.repeat(4_000 - `${SITE}/long/`.length)}`;
+    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    await store.submit(result(crawlId, seedId, fetchedRow('seed', [long]), [long]));
+    await store.close();
+    const rows = await db.page.findMany({ where: { crawlId }, orderBy: { id: 'asc' } });
+    assert.deepEqual(rows.map((r) => [r.url.length, r.state]), [[`${SITE}/long/`.length, 'fetched'], [4_000, 'queued']]);
+  });
+
+  test('maxPagesPerHost caps the rows of each host, across batches (a calendar trap stops at the budget)', async () => {
+    const { crawlId, seedId } = await seedCrawl('hosts', 0, 5);
+    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const calendar = Array.from({ length: 8 }, (_, i) => `${SITE}/hosts/calendar/${2000 + i}`);
+    const other = ['http://other.test/a', 'http://other.test/b'];
+    await store.submit(result(crawlId, seedId, fetchedRow('seed', [...calendar.slice(0, 3), ...other]), [...calendar.slice(0, 3), ...other], 0, 5));
+    const [first] = await db.page.findMany({ where: { crawlId, url: calendar[0]! } });
+    await store.submit(result(crawlId, first!.id.toString(), fetchedRow('2000', calendar), calendar, 0, 5));
+    await store.close();
+    const rows = await db.page.findMany({ where: { crawlId } });
+    const site = rows.filter((r) => r.url.startsWith(SITE));
+    assert.equal(site.length, 5, 'site.test: the seed and 4 calendar pages, 5 in all');
+    assert.equal(rows.filter((r) => r.url.startsWith('http://other.test')).length, 2, 'another host has its own budget');
+    assert.equal((await db.crawl.findUniqueOrThrow({ where: { id: crawlId } })).discovered, 7);
+    assert.equal((await jobIdsFor(crawlId)).length, 6, 'only stored rows get jobs');
   });
 
   test('a flush during a PostgreSQL outage is retried and lands once the database is back', async () => {
@@ -191,7 +250,7 @@ describe('StoreBatch', () => {
     url.port = String(proxy.port);
     const blipDb = createDb({ databaseUrl: url.toString() });
     const watched = watchedLogger(/retrying/);
-    const store = new StoreBatch({ db: blipDb, queue, log: watched.log, attempts: 2, batchSize: 64, flushMs: 5, retryWindowMs: 60_000 });
+    const store = newStore({ db: blipDb, log: watched.log, batchSize: 64, flushMs: 5, retryWindowMs: 60_000 });
     try {
       const links = [`${SITE}/blip/next`];
       const stored = store.submit(result(crawlId, seedId, fetchedRow('after the blip', links), links));
@@ -213,7 +272,7 @@ describe('StoreBatch', () => {
     const url = new URL(tdb.url);
     url.port = String(proxy.port);
     const downDb = createDb({ databaseUrl: url.toString() });
-    const store = new StoreBatch({ db: downDb, queue, log, attempts: 2, batchSize: 64, flushMs: 5, retryWindowMs: 300 });
+    const store = newStore({ db: downDb, batchSize: 64, flushMs: 5, retryWindowMs: 300 });
     try {
       await assert.rejects(store.submit(result(1, '1', fetchedRow('lost'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
       await store.close();
@@ -223,7 +282,7 @@ describe('StoreBatch', () => {
   });
 
   test('after close, submits are refused with a transient error', async () => {
-    const store = new StoreBatch({ db, queue, log, attempts: 2, batchSize: 64, flushMs: 5 });
+    const store = newStore({ db, batchSize: 64, flushMs: 5 });
     await store.close();
     await assert.rejects(store.submit(result(1, '1', fetchedRow('late'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
   });

@@ -37,7 +37,7 @@ test('defaults apply when neither a flag nor an environment variable is given', 
   assert.equal(config.databaseUrl, 'postgresql://postgres@127.0.0.1:5432/spiderd');
   assert.equal(config.prefix, 'spiderd');
   assert.equal(config.workers, os.availableParallelism());
-  assert.equal(config.concurrency, 16);
+  assert.equal(config.concurrency, 'auto');
   assert.equal(config.graceMs, 30_000);
   assert.equal(config.recycleOnLeak, false);
 });

@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { SpiderdError } from '../../src/shared/errors.js';
 import { createHttpAgent, type FetchLimits } from '../../src/workers/fetch/http-agent.js';
-import { fetchPage, type HopCheck } from '../../src/workers/fetch/fetch-page.js';
+import { fetchPage, type FetchedPage, type FetchedRedirect } from '../../src/workers/fetch/fetch-page.js';
 
 const HTML = '<!doctype html><html><head><title>Hello</title></head><body><a href="/next">next</a></body></html>';
 const MiB = 1024 * 1024;
@@ -18,7 +18,7 @@ const limits: FetchLimits = {
   maxDecompressedBytes: 2 * MiB,
   maxRedirects: 3,
 };
-const followAll: HopCheck = async () => null;
+const DEADLINE_MS = 1_500;
 
 const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void> = {
   '/page': (_q, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HTML),
@@ -57,6 +57,11 @@ const routes: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
   '/meta-charset': (_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(Buffer.from('<meta charset="windows-1252"><title>na\u00efve \u00a3</title>', 'latin1')),
   '/bogus-charset': (_q, res) => res.writeHead(200, { 'content-type': 'text/html; charset=no-such-thing' }).end('<title>caf\u00e9</title>'),
   '/stall': () => undefined, // never answers
+  // A tarpit: headers at once, then one byte every 200 ms for ever (each gap is far below bodyTimeout).
+  '/tarpit': (_q, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), 200);
+  },
   '/reset': (req) => req.socket.destroy(),
 };
 
@@ -84,11 +89,21 @@ describe('fetchPage', () => {
     await agent.close();
   });
 
-  const get = (path: string, checkHop: HopCheck = followAll) => fetchPage(agent, `${base}${path}`, { userAgent: 'spiderd-test', limits, checkHop });
+  const fetchAny = (path: string) => fetchPage(agent, `${base}${path}`, { userAgent: 'spiderd-test', limits, deadlineMs: DEADLINE_MS });
+  const get = async (path: string): Promise<FetchedPage> => {
+    const r = await fetchAny(path);
+    assert.equal(r.kind, 'page', `${path} answered a redirect`);
+    return r as FetchedPage;
+  };
+  const redirect = async (path: string): Promise<FetchedRedirect> => {
+    const r = await fetchAny(path);
+    assert.equal(r.kind, 'redirect', `${path} did not answer a redirect`);
+    return r as FetchedRedirect;
+  };
 
-  async function failure(path: string, checkHop?: HopCheck): Promise<SpiderdError> {
+  async function failure(path: string): Promise<SpiderdError> {
     try {
-      await get(path, checkHop);
+      await fetchAny(path);
     } catch (err) {
       assert.ok(err instanceof SpiderdError, `expected a SpiderdError, got ${String(err)}`);
       return err;
@@ -100,10 +115,9 @@ describe('fetchPage', () => {
     const page = await get('/page');
     assert.equal(page.status, 200);
     assert.equal(page.html, HTML);
-    assert.equal(page.finalUrl, `${base}/page`);
+    assert.equal(page.url, `${base}/page`);
     assert.equal(page.contentType, 'text/html; charset=utf-8');
     assert.equal(page.bytes, Buffer.byteLength(HTML));
-    assert.equal(page.redirects, 0);
     assert.match(page.contentHash, /^[0-9a-f]{64}$/);
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
   });
@@ -155,35 +169,31 @@ describe('fetchPage', () => {
     assert.equal(busy.retryAfterMs, 3_600_000);
   });
 
-  it('follows a redirect chain, normalizing each hop and showing it to the hop check', async () => {
-    const hops: string[] = [];
-    const page = await get('/r1', async (url) => {
-      hops.push(url);
-      return null;
-    });
-    assert.deepEqual(hops, [`${base}/r2`, `${base}/r3`, `${base}/page`]);
-    assert.equal(page.finalUrl, `${base}/page`);
-    assert.equal(page.url, `${base}/r1`);
-    assert.equal(page.redirects, 3);
-    assert.equal(page.html, HTML);
+  it('does not follow a redirect: one request, the normalized target returned for the frontier', async () => {
+    const before = seen.length;
+    const r = await redirect('/r2');
+    assert.deepEqual([r.status, r.target, r.problem], [302, `${base}/r3`, null]);
+    assert.deepEqual(seen.slice(before), ['/r2'], 'only the redirecting URL itself was requested');
+    assert.equal((await redirect('/r3')).target, `${base}/page`, 'dot segments and case normalized');
+    assert.equal((await redirect('/away')).target, 'http://elsewhere.example/x');
   });
 
-  it('stops after maxRedirects with SPIDERD_TOO_MANY_REDIRECTS', async () => {
-    const before = seen.filter((u) => u === '/loop').length;
-    const err = await failure('/loop');
-    assert.equal(err.code, 'SPIDERD_TOO_MANY_REDIRECTS');
-    assert.equal(seen.filter((u) => u === '/loop').length - before, limits.maxRedirects + 1);
+  it('reports a redirect without a usable Location with its reason and no target', async () => {
+    const none = await redirect('/no-location');
+    assert.deepEqual([none.status, none.target], [302, null]);
+    assert.match(none.problem ?? '', /no Location header/);
+    const mailto = await redirect('/bad-location');
+    assert.equal(mailto.target, null);
+    assert.match(mailto.problem ?? '', /not http or https/);
   });
 
-  it('does not follow a hop the hop check refuses', async () => {
-    const refused = new SpiderdError('SPIDERD_OUT_OF_SCOPE', 'left the crawl');
-    const err = await failure('/away', async (url) => (url.startsWith('http://elsewhere.example/') ? refused : null));
-    assert.equal(err, refused);
-  });
-
-  it('reports a redirect without a usable Location as SPIDERD_BAD_REDIRECT', async () => {
-    assert.equal((await failure('/no-location')).code, 'SPIDERD_BAD_REDIRECT');
-    assert.equal((await failure('/bad-location')).code, 'SPIDERD_BAD_REDIRECT');
+  it('ends a tarpit (headers, then a byte every 200 ms) at the total fetch deadline: SPIDERD_FETCH_TIMEOUT, transient', async () => {
+    const started = performance.now();
+    const err = await failure('/tarpit');
+    assert.equal(err.code, 'SPIDERD_FETCH_TIMEOUT');
+    assert.equal(err.transient, true);
+    assert.match(err.message, /fetch deadline/);
+    assert.ok(performance.now() - started >= DEADLINE_MS - 50, 'it was the deadline, not an earlier error');
   });
 
   it('refuses non-HTML with SPIDERD_NOT_HTML (permanent)', async () => {
@@ -215,7 +225,7 @@ describe('fetchPage', () => {
     const port = (closed.address() as AddressInfo).port;
     closed.close();
     await once(closed, 'close');
-    const refused = await fetchPage(agent, `http://127.0.0.1:${port}/`, { userAgent: 'x', limits, checkHop: followAll }).catch((e: unknown) => e);
+    const refused = await fetchPage(agent, `http://127.0.0.1:${port}/`, { userAgent: 'x', limits, deadlineMs: DEADLINE_MS }).catch((e: unknown) => e);
     assert.ok(refused instanceof SpiderdError);
     assert.equal(refused.code, 'SPIDERD_FETCH_NETWORK');
     assert.ok(refused.cause instanceof Error);

@@ -161,7 +161,7 @@ test('the database built from prisma/migrations is exactly what prisma/schema.pr
 });
 
 test('a field added to schema.prisma without a migration is reported as drift', async () => {
-  const changed = SCHEMA.replace(/(model Page \{\n)/, '$1  language String? @map("lang")\n').replace(/(@@index\(\[crawlId, state\]\))/, '$1\n  @@index([crawlId, depth])');
+  const changed = SCHEMA.replace(/(model Page \{\n)/, '$1  language String? @map("lang")\n').replace(/(@@index\(\[crawlId, state, id\]\))/, '$1\n  @@index([crawlId, depth])');
   assert.notEqual(changed, SCHEMA);
   const actual = await actualFacts(db.url);
   const missing = expectedFacts(changed).filter((f) => !actual.includes(f));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePage } from '../../src/workers/parse-page.js';
+import { MAX_LINKS_PER_PAGE, parsePage } from '../../src/workers/parse-page.js';
 
 const PAGE = 'http://example.com/dir/page.html';
 
@@ -106,7 +106,8 @@ describe('parsePage', () => {
     assert.deepEqual(huge.links, [{ url: 'http://example.com/ok', nofollow: false }]);
     const many = Array.from({ length: 10_000 }, (_, i) => `<a href="/p${i}">${i}</a>`).join('');
     const p3 = parsePage(`<body>${many}</body>`, PAGE);
-    assert.equal(p3.links.length, 10_000);
+    assert.equal(p3.links.length, MAX_LINKS_PER_PAGE, 'links are capped per page, in document order');
+    assert.equal(p3.links[0]!.url, 'http://example.com/p0');
     assert.equal(p3.links[9999]?.url, 'http://example.com/p9999');
     const p4 = parsePage('\u0000\u0001<<<>>>&&&;;<!-- unterminated', PAGE);
     assert.deepEqual(p4.links, []);

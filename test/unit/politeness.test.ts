@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/shared/keys.js';
-import { HostPoliteness, type HostLease } from '../../src/workers/politeness.js';
+import { HostPoliteness, type HostLease } from '../../src/workers/politeness/host-politeness.js';
 import { REDIS_URL, deletePrefix, testPrefix } from '../helpers/redis.js';
 
 function leaseOf(r: Awaited<ReturnType<HostPoliteness['acquire']>>): HostLease {
@@ -69,6 +69,29 @@ describe('HostPoliteness', () => {
       later = await b.acquire('crash.example', opts);
     }
     assert.equal(later.ok, true);
+  });
+
+  it('a busy host gives each waiting page its own turn, one delay apart, instead of sending them all back at once', async () => {
+    const opts = { concurrency: 1, delayMs: 10_000, leaseMs: 60_000 };
+    leaseOf(await a.acquire('queue.example', opts));
+    const refused = await Promise.all(Array.from({ length: 5 }, () => b.acquire('queue.example', opts)));
+    const waits = refused.map((r) => (r.ok ? -1 : r.waitMs));
+    assert.ok(waits.every((w) => w > 0), JSON.stringify(waits));
+    const sorted = [...waits].sort((x, y) => x - y);
+    for (let i = 1; i < sorted.length; i++) {
+      const gap = sorted[i]! - sorted[i - 1]!;
+      assert.ok(gap >= 9_900 && gap <= 10_100, `turns are one delay apart: ${JSON.stringify(sorted)}`);
+    }
+  });
+
+  it('slowDown (a 429 or a 503) stops every process from starting on that host until it has passed', async () => {
+    const opts = { concurrency: 10, delayMs: 0, leaseMs: 60_000 };
+    await (await a.acquire('busy.example', opts).then(leaseOf)).release();
+    a.slowDown('busy.example', 30_000);
+    await (await a.acquire('other.example', opts).then(leaseOf)).release(); // the slow-down went out with this batch
+    const refused = await b.acquire('busy.example', opts);
+    assert.ok(!refused.ok && refused.waitMs > 25_000 && refused.waitMs <= 30_000, JSON.stringify(refused));
+    assert.equal((await b.acquire('other.example', opts)).ok, true, 'other hosts are not slowed');
   });
 
   it('leaves no key without an expiry behind', async () => {

@@ -25,9 +25,18 @@ export function registrableDomain(host: string): string {
   return getDomain(host, { allowPrivateDomains: true }) ?? host;
 }
 
+/** URL.host and URL.hostname of a normalized http(s) URL, read without parsing it again (this runs per link). */
+export function hostParts(url: string): { host: string; hostname: string } {
+  const start = url.indexOf('//') + 2;
+  const end = url.indexOf('/', start);
+  const host = end < 0 ? url.slice(start) : url.slice(start, end);
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!;
+  return { host, hostname };
+}
+
 /** Seed hosts are URL.host values (with a port where one is given). `url` must be normalized. Returns null when in scope, else the reason it is not. */
 export function outOfScope(url: string, rules: ScopeRules): string | null {
-  const { host, hostname } = new URL(url);
+  const { host, hostname } = hostParts(url);
   if (rules.scope === 'host' && !rules.seedHosts.has(host)) return `host ${host} is not a seed host`;
   if (rules.scope === 'domain' && !rules.seedDomains.has(registrableDomain(hostname))) return `host ${host} is outside the seeds' domains`;
   if (rules.include.length > 0 && !rules.include.some((r) => r.test(url))) return 'matches no --include pattern';

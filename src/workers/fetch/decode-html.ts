@@ -41,5 +41,10 @@ export function decodeHtml(data: Buffer, contentType: string | null): { html: st
   // A document that declares UTF-16 in a <meta> is really ASCII-compatible (HTML spec).
   if (label !== null && /^utf-?16/i.test(label) && bomCharset(data) === null) label = 'utf-8';
   const decoder = decoderFor(label);
+  if (decoder.encoding === 'utf-8') {
+    // Buffer's UTF-8 decoding is faster than TextDecoder's; drop the BOM as TextDecoder would.
+    const body = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data;
+    return { html: body.toString('utf8'), charset: 'utf-8' };
+  }
   return { html: decoder.decode(data), charset: decoder.encoding };
 }

@@ -1,60 +1,80 @@
 /**
- * Fetches one HTML page: redirects followed by hand (each hop checked), status and
- * content-type policy, byte caps, decompression, charset decoding. Throws SpiderdError only;
- * its code and `transient` flag say whether the page is retried.
+ * Fetches one URL for a page job: ONE request (a redirect is not followed here: its target goes
+ * through the frontier like a link, so every URL is fetched at most once per crawl), status and
+ * content-type policy, byte caps, decompression, charset decoding, and a total deadline over
+ * connect + headers + body. Throws SpiderdError only; its code and `transient` flag say whether
+ * the page is retried.
  */
 import { createHash } from 'node:crypto';
 import type { Agent } from 'undici';
 import { SpiderdError } from '../../shared/errors.js';
-import { flatHeaders, headerValue, isHtml, statusError, type FetchDetails } from './classify-response.js';
+import { normalizeUrl } from '../../shared/url/normalize.js';
+import { flatHeaders, headerValue, isHtml, statusError, thrownToError, type FetchDetails } from './classify-response.js';
 import { decodeHtml } from './decode-html.js';
-import { abandonBody, discardBody, followRedirects, type HopCheck } from './follow-redirects.js';
+import { abandonBody, discardBody } from './follow-redirects.js';
 import type { FetchLimits } from './http-agent.js';
 import { readBody } from './read-body.js';
 
-export type { HopCheck } from './follow-redirects.js';
-
 export interface FetchedPage {
+  kind: 'page';
   url: string;
-  finalUrl: string;
   status: number;
   headers: Record<string, string>;
   contentType: string | null;
   html: string;
-  /** Raw bytes received for the final response (before decompression). */
+  /** Raw bytes received (before decompression). */
   bytes: number;
   durationMs: number;
   /** sha256 hex of the decoded HTML. */
   contentHash: string;
-  redirects: number;
+}
+
+/** A 3xx answer: `target` is the normalized Location, or null with `problem` when it is missing or unusable. */
+export interface FetchedRedirect {
+  kind: 'redirect';
+  url: string;
+  status: number;
+  target: string | null;
+  problem: string | null;
+  durationMs: number;
 }
 
 const ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.1';
 
-export async function fetchPage(
-  agent: Agent,
-  url: string,
-  opts: { userAgent: string; limits: FetchLimits; checkHop: HopCheck; signal?: AbortSignal },
-): Promise<FetchedPage> {
+export async function fetchPage(agent: Agent, url: string, opts: { userAgent: string; limits: FetchLimits; deadlineMs: number }): Promise<FetchedPage | FetchedRedirect> {
   const started = performance.now();
-  const res = await followRedirects(agent, url, {
-    userAgent: opts.userAgent,
-    maxRedirects: opts.limits.maxRedirects,
-    checkHop: opts.checkHop,
-    accept: ACCEPT,
-    signal: opts.signal,
-  });
+  const signal = AbortSignal.timeout(opts.deadlineMs);
+  const target = new URL(url);
+  let res;
+  try {
+    res = await agent.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: 'GET',
+      headers: { 'user-agent': opts.userAgent, accept: ACCEPT, 'accept-encoding': 'gzip, deflate, br' },
+      signal,
+    });
+  } catch (thrown) {
+    throw deadlineOr(thrown, signal, opts.deadlineMs, { finalUrl: url });
+  }
+  const status = res.statusCode;
   const contentType = headerValue(res.headers, 'content-type');
-  const details: FetchDetails = { status: res.status, contentType, finalUrl: res.finalUrl };
-
-  const failed = statusError(res.status, res.headers, details);
+  const details: FetchDetails = { status, contentType, finalUrl: url };
+  if (status >= 300 && status < 400) {
+    await discardBody(res.body);
+    const location = headerValue(res.headers, 'location');
+    const next = location === null || location.trim() === '' ? null : normalizeUrl(location, url);
+    const problem = next === null ? `HTTP ${status} from ${url} has no Location header` : next.ok ? null : `HTTP ${status} from ${url} redirects to an unusable Location: ${next.reason}`;
+    return { kind: 'redirect', url, status, target: next?.ok ? next.url : null, problem, durationMs: Math.round(performance.now() - started) };
+  }
+  const failed = statusError(status, res.headers, details);
   if (failed !== null) {
     await discardBody(res.body);
     throw failed;
   }
   if (!isHtml(contentType)) {
     abandonBody(res.body);
-    throw new SpiderdError('SPIDERD_NOT_HTML', `${res.finalUrl} is ${contentType ?? 'of no content type'}, not HTML`, { details });
+    throw new SpiderdError('SPIDERD_NOT_HTML', `${url} is ${contentType ?? 'of no content type'}, not HTML`, { details });
   }
   const declared = Number(headerValue(res.headers, 'content-length') ?? NaN);
   if (declared > opts.limits.maxBodyBytes) {
@@ -63,24 +83,35 @@ export async function fetchPage(
       details: { ...details, cap: opts.limits.maxBodyBytes },
     });
   }
-
-  const body = await readBody(res.body, {
-    contentEncoding: headerValue(res.headers, 'content-encoding'),
-    maxBodyBytes: opts.limits.maxBodyBytes,
-    maxDecompressedBytes: opts.limits.maxDecompressedBytes,
-    details,
-  });
+  let body;
+  try {
+    body = await readBody(res.body, {
+      contentEncoding: headerValue(res.headers, 'content-encoding'),
+      maxBodyBytes: opts.limits.maxBodyBytes,
+      maxDecompressedBytes: opts.limits.maxDecompressedBytes,
+      details,
+    });
+  } catch (thrown) {
+    throw deadlineOr(thrown, signal, opts.deadlineMs, details);
+  }
   const { html } = decodeHtml(body.data, contentType);
   return {
+    kind: 'page',
     url,
-    finalUrl: res.finalUrl,
-    status: res.status,
+    status,
     headers: flatHeaders(res.headers),
     contentType,
     html,
     bytes: body.rawBytes,
     durationMs: Math.round(performance.now() - started),
-    contentHash: createHash('sha256').update(html).digest('hex'),
-    redirects: res.redirects,
+    contentHash: createHash('sha256').update(body.data).digest('hex'),
   };
+}
+
+/** The deadline's own error when it fired (a tarpit), else the usual classification. */
+function deadlineOr(thrown: unknown, signal: AbortSignal, deadlineMs: number, details: FetchDetails): SpiderdError {
+  if (signal.aborted) {
+    return new SpiderdError('SPIDERD_FETCH_TIMEOUT', `${details.finalUrl ?? 'the fetch'} took longer than the ${deadlineMs / 1000} s fetch deadline`, { cause: thrown, transient: true, details });
+  }
+  return thrownToError(thrown, details);
 }

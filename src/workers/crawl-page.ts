@@ -1,0 +1,137 @@
+/**
+ * Crawling one page, once its job is known to be due: robots.txt -> a fetch slot -> the host's
+ * politeness lease -> one request -> parse -> handler -> the row to store. A busy host answers
+ * with a deferral (the page waits in Redis, holding nothing); a 3xx becomes a 'redirected' row
+ * whose target enters the frontier like a link. Throws SpiderdError for failures; the caller
+ * decides between retrying and storing them.
+ */
+import type { Agent } from 'undici';
+import type { Config } from '../shared/config.js';
+import { SpiderdError, wrapError } from '../shared/errors.js';
+import type { PageJob } from '../shared/queue.js';
+import { outOfScope } from '../shared/url/scope.js';
+import type { CachedCrawl } from './crawl-cache.js';
+import { fetchPage, type FetchedRedirect } from './fetch/fetch-page.js';
+import type { FetchLimits } from './fetch/http-agent.js';
+import { linksToFollow } from './follow-links.js';
+import { runHandler, type HandlerLoader } from './handler.js';
+import { EMPTY_ROW, type PageResult } from './page-result.js';
+import { parsePage } from './parse-page.js';
+import type { HostPoliteness } from './politeness/host-politeness.js';
+import { hostPauseMs } from './politeness/host-pause.js';
+import type { RobotsGate } from './robots/robots-gate.js';
+import type { Slots } from './slots.js';
+
+export type Crawl = Extract<CachedCrawl, { ok: true }>;
+
+export type CrawlOutcome = { kind: 'done'; result: PageResult } | { kind: 'defer'; waitMs: number };
+
+export interface CrawlDeps {
+  config: Config;
+  robots: RobotsGate;
+  politeness: HostPoliteness;
+  slots: Slots;
+  agent: Agent;
+  limits: FetchLimits;
+  handlers: HandlerLoader;
+}
+
+export function createPageCrawler(deps: CrawlDeps): (crawl: Crawl, page: PageJob, attempts: number) => Promise<CrawlOutcome> {
+  // A lease outlives its fetch only if its holder dies; then it expires after the longest fetch.
+  const leaseMs = deps.config.fetchDeadlineMs + 5_000;
+
+  return async function crawlPage(crawl, page, attempts) {
+    const { options } = crawl;
+    const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url, options.userAgent);
+    if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${options.userAgent}`);
+    const host = new URL(page.url).host;
+    await deps.slots.acquire();
+    try {
+      const slot = await deps.politeness.acquire(host, {
+        concurrency: options.perHostConcurrency,
+        delayMs: Math.max(options.perHostDelayMs, robots.crawlDelayMs),
+        leaseMs,
+      });
+      if (!slot.ok) return { kind: 'defer', waitMs: slot.waitMs };
+      let fetched;
+      try {
+        fetched = await fetchPage(deps.agent, page.url, { userAgent: options.userAgent, limits: deps.limits, deadlineMs: deps.config.fetchDeadlineMs });
+      } catch (thrown) {
+        const err = wrapError('SPIDERD_INTERNAL', `fetching ${page.url} failed`, thrown);
+        const pause = hostPauseMs(err, attempts, deps.config.retryBaseMs);
+        if (pause > 0) deps.politeness.slowDown(host, pause); // 429, 503, Retry-After: the whole host waits
+        throw err;
+      } finally {
+        void slot.lease.release(); // goes to Redis with the next batch
+      }
+      if (fetched.kind === 'redirect') return { kind: 'done', result: redirectResult(crawl, page, attempts, fetched, deps.limits.maxRedirects) };
+      const parsed = parsePage(fetched.html, fetched.url);
+      let data: unknown = null;
+      let handlerError: SpiderdError | null = null;
+      const handlerPath = options.handler ?? deps.config.handler;
+      if (handlerPath) {
+        try {
+          const fn = await deps.handlers.load(handlerPath);
+          data = await runHandler(fn, { url: page.url, finalUrl: fetched.url, status: fetched.status, headers: fetched.headers, html: fetched.html, $: parsed.$, depth: page.depth, crawl: crawl.name });
+        } catch (err) {
+          handlerError = wrapError('SPIDERD_HANDLER_FAILED', `handler failed on ${page.url}`, err);
+        }
+      }
+      return {
+        kind: 'done',
+        result: {
+          crawlId: page.crawlId,
+          pageId: page.pageId,
+          maxPages: options.maxPages,
+          maxPagesPerHost: options.maxPagesPerHost,
+          discovered: linksToFollow(parsed, page.depth, options.maxDepth, crawl.scope),
+          row: {
+            state: handlerError ? 'failed' : 'fetched',
+            finalUrl: fetched.url,
+            status: fetched.status,
+            contentType: fetched.contentType,
+            title: parsed.title,
+            description: parsed.description,
+            canonical: parsed.canonical,
+            noindex: parsed.noindex,
+            nofollow: parsed.nofollow,
+            fetchedAt: new Date(),
+            durationMs: fetched.durationMs,
+            bytes: fetched.bytes,
+            contentHash: fetched.contentHash,
+            errorCode: handlerError?.code ?? null,
+            error: handlerError?.message ?? null,
+            attempts,
+            links: parsed.links.map((l) => l.url),
+            data,
+          },
+        },
+      };
+    } finally {
+      deps.slots.release();
+    }
+  };
+}
+
+/**
+ * The source row of a redirect: status and target stored on it; an in-scope target within the
+ * hop limit becomes a candidate at the same depth (it is fetched only if the crawl does not
+ * know it yet), so a URL reached both directly and through a redirect is fetched once.
+ */
+function redirectResult(crawl: Crawl, page: PageJob, attempts: number, r: FetchedRedirect, maxRedirects: number): PageResult {
+  const base = { crawlId: page.crawlId, pageId: page.pageId, maxPages: crawl.options.maxPages, maxPagesPerHost: crawl.options.maxPagesPerHost };
+  const row = { ...EMPTY_ROW, state: 'redirected' as const, status: r.status, finalUrl: r.target, fetchedAt: new Date(), durationMs: r.durationMs, attempts };
+  if (r.target === null) {
+    return { ...base, discovered: [], row: { ...row, state: 'failed', errorCode: 'SPIDERD_BAD_REDIRECT', error: r.problem } };
+  }
+  const hops = (page.redirectHops ?? 0) + 1;
+  if (hops > maxRedirects) {
+    const error = `more than ${maxRedirects} redirects in a row reaching ${page.url}`;
+    return { ...base, discovered: [], row: { ...row, state: 'failed', errorCode: 'SPIDERD_TOO_MANY_REDIRECTS', error } };
+  }
+  const reason = outOfScope(r.target, crawl.scope);
+  if (reason !== null) {
+    return { ...base, discovered: [], row: { ...row, errorCode: 'SPIDERD_OUT_OF_SCOPE', error: `redirect target ${r.target} is not crawled: ${reason}` } };
+  }
+  return { ...base, discovered: r.target === page.url ? [] : [{ url: r.target, depth: page.depth, redirectHops: hops }], row };
+}
