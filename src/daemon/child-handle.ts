@@ -11,6 +11,7 @@ import { assertNever, isMessage, type ChildMessage, type DrainReason, type Paren
 import type { Logger } from '../shared/logger.js';
 import type { MemSample } from '../shared/mem-sample.js';
 import type { ProcessRecord, ProcessState } from '../shared/presence.js';
+import { LoopWatchdog } from './loop-watchdog.js';
 import { findOomSnapshot } from './oom-snapshot.js';
 import { afterCrash, NO_CRASHES, type CrashHistory } from './restart-policy.js';
 import { PendingControls, type ControlRequest, type ControlResult, type SlotSummary } from './slot-control.js';
@@ -43,6 +44,10 @@ export class ChildHandle {
   private drainNotice: { reason: DrainReason; detail: string } | null = null;
   private fatal: { code: string; message: string } | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
+  private readonly watchdog = new LoopWatchdog();
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** Set when the watchdog killed the process, so its death is reported as a blocked loop. */
+  private blocked: { stuckMs: number } | null = null;
   private stopping = false;
   private exitWaiters: Array<() => void> = [];
   private readonly pending = new PendingControls();
@@ -62,6 +67,10 @@ export class ChildHandle {
     this.jobsDone = 0;
     this.state = 'starting';
     this.startedAt = Date.now();
+    this.watchdog.reset();
+    this.blocked = null;
+    this.watchTimer ??= setInterval(() => this.checkLoop(), 1_000);
+    this.watchTimer.unref();
     const child = fork(this.opts.entry, [], { serialization: 'advanced', execArgv: this.opts.execArgv });
     this.child = child;
     child.on('message', (raw) => this.onMessage(child, raw));
@@ -142,6 +151,9 @@ export class ChildHandle {
 
   private handle(msg: ChildMessage): void {
     switch (msg.type) {
+      case 'alive':
+        this.watchdog.alive(Date.now());
+        return;
       case 'ready':
         if (this.state === 'starting') this.state = 'running';
         this.log.info({ childPid: this.child?.pid ?? null }, 'crawler process ready');
@@ -160,6 +172,7 @@ export class ChildHandle {
         if (!this.pending.settle(msg)) this.log.warn({ requestId: msg.requestId }, 'control result nobody waits for (late or unknown)');
         return;
       case 'blocking':
+        this.watchdog.blocking(Date.now(), msg.expectedMs);
         this.log.info({ expectedMs: msg.expectedMs, what: msg.what }, 'crawler process is about to block its event loop on purpose');
         return;
       case 'fatal':
@@ -171,6 +184,20 @@ export class ChildHandle {
     }
   }
 
+  /** Kills a process whose event loop has not answered for longer than blockedLimitMs; it is then replaced like a crash. */
+  private checkLoop(): void {
+    const child = this.child;
+    if (!child || this.blocked || child.exitCode !== null || child.signalCode !== null) return;
+    const stuckMs = this.watchdog.stuckFor(Date.now());
+    if (stuckMs <= this.opts.config.blockedLimitMs) return;
+    this.blocked = { stuckMs };
+    this.log.error(
+      { code: 'SPIDERD_WORKER_BLOCKED', childPid: child.pid ?? null, stuckMs, limitMs: this.opts.config.blockedLimitMs, lastSample: this.lastSample },
+      `crawler process ${this.workerId} has not answered for ${Math.round(stuckMs / 1000)} s (its event loop is blocked); killing it`,
+    );
+    child.kill('SIGKILL');
+  }
+
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = null;
@@ -180,6 +207,8 @@ export class ChildHandle {
     const clean = code === 0 && (this.drainNotice !== null || this.stopping);
     if (!clean) this.opts.onAbnormalExit(this.workerId);
     if (this.stopping) {
+      if (this.watchTimer) clearInterval(this.watchTimer);
+      this.watchTimer = null;
       this.log.info({ childPid: pid, exitCode: code, signal }, 'crawler process exited');
     } else if (clean) {
       this.logRecycle(pid);
@@ -210,7 +239,7 @@ export class ChildHandle {
     this.history = decision.history;
     this.state = 'restarting'; // 'failed' only once the give-up is logged: the last failed slot ends the daemon
     const snapshot = await findOomSnapshot(config.snapshotDir, pid, this.startedAt - 1_000);
-    const why = code === 0 ? 'exited without announcing a drain' : snapshot ? 'died out of heap memory' : 'died';
+    const why = this.blocked ? 'was killed because its event loop was blocked' : code === 0 ? 'exited without announcing a drain' : snapshot ? 'died out of heap memory' : 'died';
     this.log.error(
       { childPid: pid, exitCode: code, signal, ranMs: now - this.startedAt, lastSample: this.lastSample, fatal: this.fatal, heapSnapshot: snapshot?.path ?? null },
       `crawler process ${why}${snapshot ? `; heap snapshot ${snapshot.path}` : ''}`,

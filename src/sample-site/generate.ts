@@ -129,10 +129,7 @@ export function routeFor(shape: SiteShape, pathWithQuery: string): Route {
 }
 
 export interface ExpectedPaths {
-  /**
-   * Absolute normalized URLs a default crawl (scope host, maxDepth given) stores as 'fetched':
-   * the /page/N pages it reaches, plus the /old/N redirects (stored 'fetched' with finalUrl /page/N).
-   */
+  /** Absolute normalized URLs a default crawl (scope host, maxDepth given) stores as 'fetched': the /page/N pages it reaches. */
   fetchable: string[];
   /** Linked URLs under /private/ (robots.txt: Disallow: /private/): 'skipped', never requested. */
   disallowed: string[];
@@ -141,8 +138,8 @@ export interface ExpectedPaths {
   /** /files/report-N.pdf (application/pdf): 'failed' SPIDERD_NOT_HTML. */
   nonHtml: string[];
   /**
-   * /old/N: 301 to /page/N (a page the crawl reaches directly too, so /page/N is requested twice);
-   * stored 'fetched' with finalUrl /page/N, and also listed in fetchable.
+   * /old/N: 301 to /page/N, a page the crawl reaches directly too: stored 'redirected' with
+   * finalUrl /page/N, and /page/N is still requested once.
    */
   redirects: string[];
   /** Linked only with rel=nofollow or from the meta-robots-nofollow page: never requested. */
@@ -156,8 +153,8 @@ const followable = (link: LinkSpec) => !(link.rel ?? '').toLowerCase().split(/\s
 /**
  * What a crawl from /page/1 (scope host, robots honoured, maxDepth) stores: a breadth-first walk
  * of the model applying the crawler's rules (no links from a meta-nofollow page, rel=nofollow
- * links not followed, other hosts out of scope, depth + 1 <= maxDepth, links of a redirect are
- * those of its target).
+ * links not followed, other hosts out of scope, depth + 1 <= maxDepth, a redirect's target
+ * discovered at the redirect's own depth).
  */
 export function expectedPaths(shape: SiteShape): ExpectedPaths {
   const out: ExpectedPaths = { fetchable: [], disallowed: [], notFound: [], nonHtml: [], redirects: [], nofollowOnly: [], external: [] };
@@ -171,10 +168,14 @@ export function expectedPaths(shape: SiteShape): ExpectedPaths {
       out.disallowed.push(path);
       continue;
     }
-    let route = routeFor(shape, path);
+    const route = routeFor(shape, path);
     if (route.kind === 'redirect') {
       out.redirects.push(path);
-      route = routeFor(shape, route.location);
+      if (!depth.has(route.location)) {
+        depth.set(route.location, depth.get(path)!);
+        queue.push(route.location);
+      }
+      continue;
     }
     if (route.kind === 'page') out.fetchable.push(path);
     if (route.kind === 'not-found') out.notFound.push(path);

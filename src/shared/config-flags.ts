@@ -22,7 +22,7 @@ export const FLAGS: Partial<Record<ConfigKey, FlagSpec>> = {
   logLevel: { flag: `${FLAG_NAMES.logLevel} <level>`, help: 'fatal|error|warn|info|debug|trace|silent' },
   daemonId: { flag: `${FLAG_NAMES.daemonId} <id>`, help: 'this daemon\'s id (default: host-pid)' },
   workers: { flag: `${FLAG_NAMES.workers} <n>`, help: 'crawler processes (default: one per CPU)' },
-  concurrency: { flag: `${FLAG_NAMES.concurrency} <n|auto>`, help: 'pages fetched at once per crawler process; auto adapts to CPU, event-loop delay and memory' },
+  concurrency: { flag: `${FLAG_NAMES.concurrency} <n>`, help: "pages fetched at once per crawler process, or auto (the default: adapts to CPU, event-loop delay and memory)" },
   maxConcurrency: { flag: `${FLAG_NAMES.maxConcurrency} <n>`, help: 'the most pages in flight per crawler process that --concurrency auto may reach' },
   fetchDeadlineMs: { flag: `${FLAG_NAMES.fetchDeadlineMs} <seconds>`, help: 'total time one fetch may take (connect + headers + body), robots.txt too', map: seconds },
   blockedLimitMs: { flag: `${FLAG_NAMES.blockedLimitMs} <seconds>`, help: 'a crawler process whose event loop is blocked this long is killed and replaced', map: seconds },

@@ -26,6 +26,8 @@ export type ParentMessage =
 
 export type ChildMessage =
   | { type: 'ready' }
+  /** Sent every ALIVE_INTERVAL_MS from a timer: proof the event loop turns (the supervisor's watchdog). */
+  | { type: 'alive' }
   | { type: 'stats'; sample: MemSample }
   | { type: 'draining'; reason: DrainReason; detail: string }
   | { type: 'control-result'; requestId: string; ok: true; files: ControlFile[] }
@@ -36,6 +38,8 @@ export type ChildMessage =
    * the supervisor's event-loop watchdog allows up to expectedMs more before it acts.
    */
   | { type: 'blocking'; expectedMs: number; what: string };
+
+export const ALIVE_INTERVAL_MS = 1_000;
 
 export function assertNever(value: never, what: string): never {
   throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);

@@ -7,7 +7,7 @@
  */
 import { configFromMessage, type Config } from '../shared/config.js';
 import { SpiderdError, coerceError, errorCode } from '../shared/errors.js';
-import { assertNever, isMessage, type ChildMessage, type DrainReason, type ParentMessage } from '../shared/ipc.js';
+import { ALIVE_INTERVAL_MS, assertNever, isMessage, type ChildMessage, type DrainReason, type ParentMessage } from '../shared/ipc.js';
 import { onSignals, Resources } from '../shared/lifecycle.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { startSampler } from '../shared/mem/sampler.js';
@@ -97,6 +97,10 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
   const { worker } = runtime;
   const sampler = startSampler(config.sampleIntervalMs, runtime.jobsDone, (sample) => onSample(config, sample));
   resources.add('memory sampler', sampler, (s) => s.stop());
+  // The supervisor's watchdog: these stop arriving while the event loop is blocked.
+  const alive = setInterval(() => send({ type: 'alive' }), ALIVE_INTERVAL_MS);
+  alive.unref();
+  resources.add('alive ticks', alive, (t) => clearInterval(t));
   const drain = createDrain({ worker, resources, log });
   const control: ControlContext = {
     config,

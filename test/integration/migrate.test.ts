@@ -61,7 +61,7 @@ test('a missing database is created and migrated; running migrate() again change
   const first = await migrate(url);
   assert.deepEqual(first, { applied: NAMES, alreadyApplied: 0 });
   const tables = await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-  assert.deepEqual(tables.map((t) => t.table_name), ['_prisma_migrations', 'crawls', 'leak_reports', 'pages']);
+  assert.deepEqual(tables.map((t) => t.table_name), ['_prisma_migrations', 'crawl_hosts', 'crawls', 'leak_reports', 'pages']);
   const before = await rows(url);
 
   const second = await migrate(url);
