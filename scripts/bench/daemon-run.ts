@@ -41,7 +41,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
   const dbName = `spiderd_bench_${randomBytes(4).toString('hex')}`;
   const dbUrl = withDatabase(o.adminUrl, dbName);
   const prefix = `spb${randomBytes(4).toString('hex')}`;
-  const env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, SPIDERD_PREFIX: prefix, SPIDERD_LOG_LEVEL: 'warn', SPIDERD_SAMPLE_INTERVAL_MS: '500', ...o.extraEnv };
+  const env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: o.redisUrl, SPIDERD_PREFIX: prefix, SPIDERD_LOG_LEVEL: 'warn', SPIDERD_SAMPLE_INTERVAL_MS: '500', SPIDERD_ALLOW_PRIVATE_NETWORKS: 'true', ...o.extraEnv };
   const redis = new Redis(o.redisUrl);
   const keys = redisKeys(prefix);
   const cli = (args: string[]) => {

@@ -23,6 +23,11 @@ const START_KEYS = [
   'recycleOnLeak',
   'handler',
   'sampleIntervalMs',
+  'allowPrivateNetworks',
+  'robotsAgent',
+  'userAgent',
+  'fetchDeadlineMs',
+  'handlerDirs',
 ] as const satisfies readonly ConfigKey[];
 
 /** If something still holds the event loop after the daemon stopped, exit anyway after this long. */

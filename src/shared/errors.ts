@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   SPIDERD_SNAPSHOT_NO_SPACE: 'not enough free disk for a heap snapshot',
   SPIDERD_SNAPSHOT_FAILED: 'writing a heap snapshot or profile failed',
   SPIDERD_HEAP_PARSE_FAILED: 'a .heapsnapshot file could not be read or parsed',
+  SPIDERD_ADDRESS_BLOCKED: 'the URL resolves to a loopback, private or other non-public address (SSRF guard)',
+  SPIDERD_ROBOTS_UNAVAILABLE: "the origin's robots.txt could not be fetched (5xx, 429, timeout, network); retried with backoff",
+  SPIDERD_HANDLER_NOT_ALLOWED: "a crawl's handler module is outside the daemon's --handler-dir directories",
   SPIDERD_INTERNAL: 'an unexpected error (a bug); the cause is attached',
 } as const;
 

@@ -33,7 +33,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const db = resources.add('postgresql', createDb(config, { poolSize: Math.min(10, config.concurrency + 1) }), (d) => d.$disconnect());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
-  const agent = resources.add('http agent', createHttpAgent(limits), (a) => a.destroy());
+  const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
   const store = resources.add(
     'page store',
     new StoreBatch({ db, queue, log, attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs }),

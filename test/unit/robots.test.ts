@@ -81,8 +81,8 @@ describe('RobotsGate', () => {
   let brokenRequests = 0;
   const redisA = new Redis(REDIS_URL, { lazyConnect: true });
   const redisB = new Redis(REDIS_URL, { lazyConnect: true });
-  const agentA = createHttpAgent(limits);
-  const agentB = createHttpAgent(limits);
+  const agentA = createHttpAgent(limits, { allowPrivateNetworks: true });
+  const agentB = createHttpAgent(limits, { allowPrivateNetworks: true });
 
   before(async () => {
     server = http.createServer((req, res) => {
