@@ -83,9 +83,9 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
 
   async function crawlPage(crawl: Crawl, page: PageJob, attempts: number, defer: (waitMs: number) => Promise<never>): Promise<PageResult> {
     const { options, scope } = crawl;
-    const userAgent = options.userAgent;
+    const userAgent = options.userAgent ?? deps.config.userAgent;
     const robotsAllow = async (url: string): Promise<{ allowed: boolean; crawlDelayMs: number }> =>
-      options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : deps.robots.check(url, userAgent);
+      options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : deps.robots.check(url);
 
     const robots = await robotsAllow(page.url);
     if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${userAgent}`);

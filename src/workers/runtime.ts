@@ -44,7 +44,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     log,
     crawls: new CrawlCache(db),
     guard: new PageGuard(db),
-    robots: new RobotsGate({ redis, keys, agent, limits, log }),
+    robots: new RobotsGate({ redis, keys, agent, log, robotsAgent: config.robotsAgent, userAgent: config.userAgent, fetchDeadlineMs: config.fetchDeadlineMs }),
     politeness: new HostPoliteness(redis, keys),
     agent,
     limits,
