@@ -48,7 +48,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     politeness: new HostPoliteness(redis, keys),
     agent,
     limits,
-    handlers: new HandlerLoader(log),
+    handlers: new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs }),
     store,
   });
   const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, onJobDone });
