@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   SPIDERD_HTTP_5XX: 'the server answered with a 5xx status (retried)',
   SPIDERD_HTTP_429: 'the server asked us to slow down (retried after Retry-After)',
   SPIDERD_NOT_HTML: 'the response is not text/html',
-  SPIDERD_ROBOTS_DISALLOWED: 'robots.txt disallows the URL for our user agent',
+  SPIDERD_ROBOTS_DISALLOWED: 'robots.txt disallows the URL for our product token',
   SPIDERD_OUT_OF_SCOPE: 'a redirect left the crawl scope',
   SPIDERD_TOO_MANY_REDIRECTS: 'more redirects than the cap',
   SPIDERD_BAD_REDIRECT: 'a redirect had no or an invalid Location',
