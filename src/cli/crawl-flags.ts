@@ -20,7 +20,7 @@ const FLAGS: Array<{ key: Key; flag: string; help: string; kind: 'string' | 'int
   { key: 'maxPagesPerHost', flag: '--max-pages-per-host <n>', help: 'discover at most this many URLs per host (against calendar traps), 0 = no limit [default 0]', kind: 'int' },
   { key: 'perHostConcurrency', flag: '--per-host-concurrency <n>', help: 'pages in flight per host across all processes, 1-1000 [default 2]', kind: 'int' },
   { key: 'perHostDelayMs', flag: '--per-host-delay <ms>', help: 'minimum gap between two requests to a host [default 1000]', kind: 'int' },
-  { key: 'userAgent', flag: '--user-agent <ua>', help: 'User-Agent header (also used for robots.txt rules)', kind: 'string' },
+  { key: 'userAgent', flag: '--user-agent <ua>', help: "User-Agent header of this crawl's requests (default: the daemon's --user-agent; robots.txt rules are matched against the daemon's --robots-agent)", kind: 'string' },
   { key: 'ignoreRobots', flag: '--ignore-robots', help: 'do not honour robots.txt (only for sites you own)', kind: 'bool' },
   { key: 'handler', flag: '--handler <module>', help: 'extraction handler module for this crawl (stored as an absolute path)', kind: 'string' },
 ];

@@ -77,7 +77,8 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     out(`sample site: ${site.origin} (${pages} pages)`);
     const logFile = path.join(os.tmpdir(), `spiderd-demo-${Date.now()}.log`);
     daemon = startDemoDaemon({
-      args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info'],
+      // The sample site listens on 127.0.0.1, which a daemon refuses by default (SSRF guard).
+      args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info', '--allow-private-networks'],
       env: { ...process.env, REDIS_URL: config.redisUrl, DATABASE_URL: config.databaseUrl },
       logFile,
     });

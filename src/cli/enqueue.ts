@@ -9,6 +9,7 @@ import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import { SpiderdError } from '../shared/errors.js';
 import { Resources } from '../shared/lifecycle.js';
+import { redactText } from '../shared/redact.js';
 import { addSeeds } from './add-seeds.js';
 import { connectDb, connectRedis, openQueue } from './connect.js';
 import { addCrawlOptionFlags, crawlOptionsFromFlags } from './crawl-flags.js';
@@ -33,7 +34,7 @@ async function enqueue(urls: string[], opts: Record<string, unknown>): Promise<n
   const options = await crawlOptionsFromFlags(opts);
   const fromFile = typeof opts.file === 'string' ? [await readSeedsFile(opts.file)] : [];
   const seeds = mergeSeeds(seedsFromArgs(urls), ...fromFile);
-  for (const problem of seeds.problems) process.stderr.write(`spiderd: SPIDERD_BAD_SEED: ${problem}\n`);
+  for (const problem of seeds.problems) process.stderr.write(`spiderd: SPIDERD_BAD_SEED: ${redactText(problem)}\n`);
   if (seeds.urls.length === 0) {
     if (seeds.problems.length > 0) {
       process.stderr.write(`crawl ${JSON.stringify(name)}: no valid seed, nothing enqueued\n`);

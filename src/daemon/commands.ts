@@ -26,6 +26,10 @@ const START_KEYS = [
   'recycleOnLeak',
   'handler',
   'sampleIntervalMs',
+  'allowPrivateNetworks',
+  'robotsAgent',
+  'userAgent',
+  'handlerDirs',
 ] as const satisfies readonly ConfigKey[];
 
 /** If something still holds the event loop after the daemon stopped, exit anyway after this long. */

@@ -2,7 +2,8 @@
  * Opens what the supervisor talks to — PostgreSQL (migrated), Redis, the page queue — and
  * fails fast with SPIDERD_DB_UNAVAILABLE / SPIDERD_REDIS_UNAVAILABLE when one cannot be
  * reached within connectTimeoutMs, so systemd or Docker restarts the daemon instead of it
- * hanging at start. Every opened resource registers its closer.
+ * hanging at start. Every opened resource registers its closer. A Redis whose maxmemory-policy
+ * is not noeviction gets one warning.
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ import type { Logger } from '../shared/logger.js';
 import { createPageQueue, type PageJob } from '../shared/queue.js';
 import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
+import { warnUnlessNoeviction } from './redis-policy.js';
 import { withTimeout } from './with-timeout.js';
 
 export interface Services {
@@ -29,6 +31,7 @@ export async function openServices(config: Config, resources: Resources, log: Lo
   const migrated = await migrate(config.databaseUrl);
   log.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied }, 'database migrations up to date');
   const redis = resources.add('redis', await connectRedis(config, log), (r) => r.quit().catch(() => r.disconnect()));
+  await warnUnlessNoeviction(redis, log);
   const db = resources.add('postgresql', createPgPool(config, { max: 2, connectTimeoutMs: config.connectTimeoutMs }), (d) => d.end());
   const queue = resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close());
   return { redis, db, queue };

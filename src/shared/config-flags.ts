@@ -11,6 +11,8 @@ interface FlagSpec {
   help: string;
   /** Converts the flag's text to the config value (e.g. seconds to ms). */
   map?: (raw: string) => unknown;
+  /** The flag may be given several times; its values are collected into an array. */
+  repeatable?: boolean;
 }
 
 const seconds = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Math.round(Number(raw) * 1000) : raw);
@@ -34,13 +36,22 @@ export const FLAGS: Partial<Record<ConfigKey, FlagSpec>> = {
   recycleOnLeak: { flag: `${FLAG_NAMES.recycleOnLeak}`, help: 'recycle a crawler process once the leak sentinel has reported it' },
   handler: { flag: `${FLAG_NAMES.handler} <module>`, help: 'extraction handler module for crawls that name none' },
   sampleIntervalMs: { flag: `${FLAG_NAMES.sampleIntervalMs} <seconds>`, help: 'memory sampling interval', map: seconds },
+  allowPrivateNetworks: {
+    flag: `${FLAG_NAMES.allowPrivateNetworks}`,
+    help: 'let crawls reach loopback, private, link-local and other non-public addresses (off: such URLs fail with SPIDERD_ADDRESS_BLOCKED)',
+  },
+  robotsAgent: { flag: `${FLAG_NAMES.robotsAgent} <token>`, help: 'product token matched against robots.txt user-agent lines (default spiderd)' },
+  userAgent: { flag: `${FLAG_NAMES.userAgent} <ua>`, help: 'User-Agent header for crawls that set none; include a contact, e.g. "spiderd (+mailto:ops@example.com)"' },
+  handlerDirs: { flag: `${FLAG_NAMES.handlerDirs} <dir>`, help: "directory whose modules a crawl's --handler may name (repeatable)", repeatable: true },
 };
 
 export function addConfigFlags(command: Command, keys: readonly ConfigKey[]): Command {
   for (const key of keys) {
     const spec = FLAGS[key];
     if (!spec) throw new Error(`no flag defined for config key ${key}`);
-    command.addOption(new Option(spec.flag, `${spec.help} [env ${ENV_NAMES[key]}]`));
+    const option = new Option(spec.flag, `${spec.help} [env ${ENV_NAMES[key]}]`);
+    if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    command.addOption(option);
   }
   return command;
 }

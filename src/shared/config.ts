@@ -8,9 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SpiderdError } from './errors.js';
+import { VERSION } from './version.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])]).transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+/** A list of directories: an array (repeated flag) or one string of paths joined with the OS path delimiter (":"). */
+const dirList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(path.delimiter) : v),
+  z.array(z.string()).transform((dirs) => dirs.map((d) => d.trim()).filter((d) => d !== '').map((d) => path.resolve(d))),
+);
 
 const schema = z.object({
   redisUrl: z.string().url().refine((u) => /^rediss?:/.test(u), 'must be a redis:// or rediss:// URL'),
@@ -72,6 +79,14 @@ const schema = z.object({
   snapshotMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
   snapshotMinIntervalMs: int(0, 86_400_000),
   handler: z.string().min(1).optional(),
+  /** Safety on the open web (issue 8): the SSRF guard's opt-out, robots.txt identity, deadlines, handler trust. */
+  allowPrivateNetworks: bool,
+  /** The product token matched against robots.txt user-agent lines (RFC 9309: letters, "_" and "-"). */
+  robotsAgent: z.string().regex(/^[A-Za-z_-]{1,100}$/, 'a robots.txt product token: 1-100 letters, "_" or "-" (RFC 9309), e.g. spiderd'),
+  /** The User-Agent header for crawls that set none (a crawl's --user-agent overrides it). */
+  userAgent: z.string().regex(/^[\x20-\x7e]{1,500}$/, '1-500 printable ASCII characters'),
+  /** Directories whose modules a crawl's own --handler may name (the daemon's --handler is trusted as is). */
+  handlerDirs: dirList,
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -119,6 +134,10 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   snapshotMaxFiles: 20,
   snapshotMaxBytes: 4 * 1024 ** 3,
   snapshotMinIntervalMs: 600_000,
+  allowPrivateNetworks: false,
+  robotsAgent: 'spiderd',
+  userAgent: `spiderd/${VERSION}`,
+  handlerDirs: [],
 };
 
 /** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
@@ -165,6 +184,10 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   snapshotMaxBytes: 'SPIDERD_SNAPSHOT_MAX_BYTES',
   snapshotMinIntervalMs: 'SPIDERD_SNAPSHOT_MIN_INTERVAL_MS',
   handler: 'SPIDERD_HANDLER',
+  allowPrivateNetworks: 'SPIDERD_ALLOW_PRIVATE_NETWORKS',
+  robotsAgent: 'SPIDERD_ROBOTS_AGENT',
+  userAgent: 'SPIDERD_USER_AGENT',
+  handlerDirs: 'SPIDERD_HANDLER_DIR',
 };
 
 /** The command-line flag for each key that has one (config-flags.ts defines them for commander). */
@@ -187,6 +210,10 @@ export const FLAG_NAMES = {
   recycleOnLeak: '--recycle-on-leak',
   handler: '--handler',
   sampleIntervalMs: '--sample-interval',
+  allowPrivateNetworks: '--allow-private-networks',
+  robotsAgent: '--robots-agent',
+  userAgent: '--user-agent',
+  handlerDirs: '--handler-dir',
 } as const satisfies Partial<Record<ConfigKey, string>>;
 
 export type ConfigFlags = { [K in ConfigKey]?: unknown };

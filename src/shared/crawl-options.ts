@@ -13,6 +13,12 @@ const regex = z.string().refine((s) => {
   }
 }, 'is not a valid regular expression');
 
+/**
+ * Crawls enqueued before the user agent became a daemon setting stored this default, which
+ * names a repository that is not the project's; they get the daemon's instead.
+ */
+const LEGACY_DEFAULT_USER_AGENT = 'spiderd/0.1 (+https://github.com/spiderd/spiderd)';
+
 export const crawlOptionsSchema = z.object({
   /** host: the seeds' hosts only; domain: their registrable domains and subdomains; any: no limit. */
   scope: z.enum(['host', 'domain', 'any']).default('host'),
@@ -25,7 +31,8 @@ export const crawlOptionsSchema = z.object({
   maxPagesPerHost: z.number().int().min(0).default(0),
   perHostConcurrency: z.number().int().min(1).max(1000).default(2),
   perHostDelayMs: z.number().int().min(0).max(3_600_000).default(1000),
-  userAgent: z.string().min(1).max(500).default('spiderd/0.1 (+https://github.com/spiderd/spiderd)'),
+  /** The User-Agent header; unset = the daemon's (config userAgent, `spiderd/<version>` unless its operator set one). */
+  userAgent: z.preprocess((v) => (v === LEGACY_DEFAULT_USER_AGENT ? undefined : v), z.string().min(1).max(500).optional()),
   ignoreRobots: z.boolean().default(false),
   /** Path of an extraction handler module for this crawl (overrides the daemon's --handler). */
   handler: z.string().min(1).optional(),

@@ -19,9 +19,13 @@ export function redisKeys(prefix: string) {
     hostNext: (host: string) => `${prefix}:host:${host}:next`,
     /** Per-host reservation cursor: the next turn handed to a page that found the host busy. */
     hostCursor: (host: string) => `${prefix}:host:${host}:cursor`,
-    /** Cached robots.txt per origin, and the lock that makes one process fetch it. */
-    robots: (origin: string) => `${prefix}:robots:${origin}`,
-    robotsLock: (origin: string) => `${prefix}:robots-lock:${origin}`,
+    /**
+     * robots.txt: the parsed rules for one product token per origin, the lock that makes one
+     * process fetch it, and the origin's backoff while its robots.txt is unavailable.
+     */
+    robots: (token: string, origin: string) => `${prefix}:robots:${token}:${origin}`,
+    robotsLock: (token: string, origin: string) => `${prefix}:robots-lock:${token}:${origin}`,
+    robotsBackoff: (origin: string) => `${prefix}:robots-backoff:${origin}`,
     /** Control requests to one daemon, and the list a requester waits on for replies. */
     control: (daemonId: string) => `${prefix}:control:${daemonId}`,
     reply: (requestId: string) => `${prefix}:reply:${requestId}`,

@@ -42,8 +42,9 @@ export function createPageCrawler(deps: CrawlDeps): (crawl: Crawl, page: PageJob
 
   return async function crawlPage(crawl, page, attempts) {
     const { options } = crawl;
-    const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url, options.userAgent);
-    if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${options.userAgent}`);
+    const userAgent = options.userAgent ?? deps.config.userAgent;
+    const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url);
+    if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${deps.config.robotsAgent}`);
     const host = new URL(page.url).host;
     await deps.slots.acquire();
     try {
@@ -55,7 +56,7 @@ export function createPageCrawler(deps: CrawlDeps): (crawl: Crawl, page: PageJob
       if (!slot.ok) return { kind: 'defer', waitMs: slot.waitMs };
       let fetched;
       try {
-        fetched = await fetchPage(deps.agent, page.url, { userAgent: options.userAgent, limits: deps.limits, deadlineMs: deps.config.fetchDeadlineMs });
+        fetched = await fetchPage(deps.agent, page.url, { userAgent, limits: deps.limits, deadlineMs: deps.config.fetchDeadlineMs });
       } catch (thrown) {
         const err = wrapError('SPIDERD_INTERNAL', `fetching ${page.url} failed`, thrown);
         const pause = hostPauseMs(err, attempts, deps.config.retryBaseMs);

@@ -1,15 +1,18 @@
 /**
  * User extraction handlers: a module (path resolved against the daemon's working directory)
  * whose `default` (or `handle`) export is an async function of the page. Each module is
- * imported once per process. A module that cannot be loaded fails its pages with
- * SPIDERD_HANDLER_INVALID (logged once); a handler that throws, hangs or returns something
- * that is not JSON fails the page with SPIDERD_HANDLER_FAILED. The process goes on either way.
+ * imported once per process. The daemon's own --handler is imported as given; any other (a
+ * crawl's) only from a --handler-dir directory (handler-path.ts), else its pages fail with
+ * SPIDERD_HANDLER_NOT_ALLOWED. A module that cannot be loaded fails its pages with
+ * SPIDERD_HANDLER_INVALID. Either is logged once. A handler that throws, hangs or returns
+ * something that is not JSON fails the page with SPIDERD_HANDLER_FAILED. The process goes on.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheerioAPI } from 'cheerio/slim';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { allowedHandlerPath } from './handler-path.js';
 
 export interface HandlerContext {
   url: string;
@@ -28,21 +31,34 @@ export type HandlerFn = (page: HandlerContext) => unknown;
 export const HANDLER_TIMEOUT_MS = 60_000;
 const MAX_DATA_BYTES = 1024 * 1024;
 
+/** What the daemon's operator trusts: its own handler (config handler) and the directories of config handlerDirs. */
+export interface HandlerTrust {
+  trusted?: string;
+  allowedDirs: readonly string[];
+}
+
 export class HandlerLoader {
   private readonly modules = new Map<string, Promise<HandlerFn>>();
+  private readonly trusted: string | null;
 
   constructor(
     private readonly log: Logger,
+    private readonly trust: HandlerTrust,
     private readonly cwd = process.cwd(),
-  ) {}
+  ) {
+    this.trusted = trust.trusted === undefined ? null : path.resolve(cwd, trust.trusted);
+  }
 
-  /** The handler function of a module; rejects with SPIDERD_HANDLER_INVALID (the same error every time). */
+  /** The handler function of a module; rejects with SPIDERD_HANDLER_NOT_ALLOWED or SPIDERD_HANDLER_INVALID (the same error every time). */
   load(modulePath: string): Promise<HandlerFn> {
     const file = path.resolve(this.cwd, modulePath);
     let loaded = this.modules.get(file);
     if (!loaded) {
-      loaded = importHandler(file);
-      loaded.catch((err: unknown) => this.log.error({ err, handler: file }, 'extraction handler cannot be loaded; its pages fail with SPIDERD_HANDLER_INVALID'));
+      loaded = file === this.trusted ? importHandler(file) : allowedHandlerPath(file, this.trust.allowedDirs).then(importHandler);
+      loaded.catch((err: unknown) => {
+        const code = err instanceof SpiderdError ? err.code : 'SPIDERD_HANDLER_INVALID';
+        this.log.error({ err, code, handler: file }, `extraction handler not loaded; its pages fail with ${code}`);
+      });
       this.modules.set(file, loaded);
     }
     return loaded;

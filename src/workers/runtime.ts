@@ -44,7 +44,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const db = resources.add('postgresql', createDb(config, { poolSize: 4 }), (d) => d.$disconnect());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
-  const agent = resources.add('http agent', createHttpAgent(limits), (a) => a.destroy());
+  const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
   const auto = config.concurrency === 'auto';
   const slots = new Slots(auto ? Math.min(AUTO_START, config.maxConcurrency) : (config.concurrency as number));
   const store = resources.add(
@@ -54,12 +54,12 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   );
   const crawlPage = createPageCrawler({
     config,
-    robots: new RobotsGate({ redis, keys, agent, limits, log }),
+    robots: new RobotsGate({ redis, keys, agent, log, robotsAgent: config.robotsAgent, userAgent: config.userAgent, fetchDeadlineMs: config.fetchDeadlineMs }),
     politeness: new HostPoliteness(redis, keys),
     slots,
     agent,
     limits,
-    handlers: new HandlerLoader(log),
+    handlers: new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs }),
   });
   const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(db), guard: new PageGuard(db), crawlPage, store });
   const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });

@@ -22,6 +22,9 @@ export function envFor(t: TestEnv): NodeJS.ProcessEnv {
     REDIS_URL: t.redisUrl ?? 'redis://127.0.0.1:6379',
     SPIDERD_PREFIX: t.prefix,
     SPIDERD_LOG_LEVEL: 'warn',
+    // Every test site listens on 127.0.0.1, which the SSRF guard blocks by default; a test of
+    // the default passes SPIDERD_ALLOW_PRIVATE_NETWORKS: 'false' in extra.
+    SPIDERD_ALLOW_PRIVATE_NETWORKS: 'true',
     ...t.extra,
   };
 }

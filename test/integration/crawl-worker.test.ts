@@ -177,7 +177,7 @@ describe('crawler process', () => {
   });
 
   function config(extra: Record<string, unknown> = {}): Config {
-    return loadConfig({ redisUrl: REDIS_URL, databaseUrl: tdb.url, prefix, logLevel: 'warn', concurrency: 4, attempts: 3, retryBaseMs: 50, graceMs: 10_000, sampleIntervalMs: 100, leakSentinel: false, ...extra }, {});
+    return loadConfig({ redisUrl: REDIS_URL, databaseUrl: tdb.url, prefix, logLevel: 'warn', concurrency: 4, attempts: 3, retryBaseMs: 50, graceMs: 10_000, sampleIntervalMs: 100, leakSentinel: false, allowPrivateNetworks: true, handlerDirs: [tmp], ...extra }, {});
   }
 
   async function seed(name: string, urls: string[], options: Record<string, unknown>): Promise<number> {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { ENV_NAMES, loadConfig, type ConfigKey } from '../../src/shared/config.js';
@@ -110,4 +111,45 @@ test('docs/configuration.md lists every environment variable and flag', () => {
     ...Object.values(FLAGS).map((spec) => spec.flag).filter((flag) => !doc.includes(`\`${flag}\``)),
   ];
   assert.deepEqual(missing, [], `not documented in docs/configuration.md: ${missing.join(', ')}`);
+});
+
+// Safety on the open web (issue 8): the operator-level settings of `spiderd start`.
+const SAFETY_KEYS = ['allowPrivateNetworks', 'robotsAgent', 'userAgent', 'fetchDeadlineMs', 'handlerDirs'] as const satisfies readonly ConfigKey[];
+
+function safetyConfig(argv: string[], env: NodeJS.ProcessEnv) {
+  const cmd = addConfigFlags(new Command('start').exitOverride(), SAFETY_KEYS);
+  cmd.parse(argv, { from: 'user' });
+  return loadConfig(configFlagsFrom(cmd.opts(), SAFETY_KEYS), env);
+}
+
+test('safety defaults: SSRF guard on, robots token spiderd, a User-Agent naming no address, 60 s fetch deadline, no handler dir', () => {
+  const config = safetyConfig([], {});
+  assert.equal(config.allowPrivateNetworks, false);
+  assert.equal(config.robotsAgent, 'spiderd');
+  assert.match(config.userAgent, /^spiderd\/\d+\.\d+\.\d+$/);
+  assert.equal(config.fetchDeadlineMs, 60_000);
+  assert.deepEqual(config.handlerDirs, []);
+});
+
+test('safety settings from flags and environment: repeatable --handler-dir, a ":" list in the environment, seconds on the flag', () => {
+  const fromEnv = safetyConfig([], { SPIDERD_ALLOW_PRIVATE_NETWORKS: 'true', SPIDERD_HANDLER_DIR: '/opt/h1:/opt/h2', SPIDERD_FETCH_DEADLINE_MS: '5000', SPIDERD_USER_AGENT: 'acme (+mailto:ops@acme.test)' });
+  assert.equal(fromEnv.allowPrivateNetworks, true);
+  assert.deepEqual(fromEnv.handlerDirs, ['/opt/h1', '/opt/h2']);
+  assert.equal(fromEnv.fetchDeadlineMs, 5_000);
+  assert.equal(fromEnv.userAgent, 'acme (+mailto:ops@acme.test)');
+  const fromFlags = safetyConfig(['--handler-dir', '/srv/a', '--handler-dir', 'rel', '--fetch-deadline', '2.5', '--robots-agent', 'Acme_Bot-x', '--allow-private-networks'], { SPIDERD_HANDLER_DIR: '/opt/h1' });
+  assert.deepEqual(fromFlags.handlerDirs, ['/srv/a', path.resolve('rel')], 'flags replace the environment; relative dirs are made absolute');
+  assert.equal(fromFlags.fetchDeadlineMs, 2_500);
+  assert.equal(fromFlags.robotsAgent, 'Acme_Bot-x');
+  assert.equal(fromFlags.allowPrivateNetworks, true);
+});
+
+test('a robots agent that is not an RFC 9309 product token, or a User-Agent with control characters, is refused', () => {
+  for (const bad of ['spiderd/1.0', 'spider d', 'Mozilla/5.0 (compatible)', '']) {
+    if (bad === '') continue; // empty = unset
+    const err = configError(() => safetyConfig(['--robots-agent', bad], {}));
+    assert.match(err.message, /--robots-agent.*product token/);
+  }
+  const err = configError(() => safetyConfig([], { SPIDERD_USER_AGENT: 'spiderd\r\nX-Injected: 1' }));
+  assert.match(err.message, /SPIDERD_USER_AGENT/);
 });

@@ -68,7 +68,7 @@ const routes: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
 describe('fetchPage', () => {
   let server: http.Server;
   let base: string;
-  const agent = createHttpAgent(limits);
+  const agent = createHttpAgent(limits, { allowPrivateNetworks: true });
   const seen: string[] = [];
 
   before(async () => {

@@ -1,127 +1,136 @@
 /**
- * Answers "may this URL be fetched?" from the origin's robots.txt, fetched once per origin
- * across every process and daemon: a Redis lock picks one fetcher, the result is shared in
- * Redis (24 h; 5 min when the server was unreachable), and each process keeps a small
- * in-memory cache that expires with the Redis TTL.
+ * Answers "may this URL be fetched?" from the origin's robots.txt, fetched once per origin and
+ * product token across every process and daemon (robots-store.ts: a Redis lock picks one
+ * fetcher, the compact verdict is shared for 24 h), with a small in-memory cache per process.
+ *
+ * check() resolves with the answer, or throws:
+ *   - SPIDERD_ROBOTS_UNAVAILABLE (transient, retryAfterMs = when robots.txt will next be
+ *     tried) while the origin's robots.txt is unavailable and backing off, or when another
+ *     fetch of it is still running after WAIT_MS (a slow robots.txt never holds a page's slot
+ *     for longer than that);
+ *   - SPIDERD_ADDRESS_BLOCKED (permanent) when the origin is at an address the SSRF guard refuses;
+ *   - SPIDERD_REDIS_UNAVAILABLE (transient).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Agent } from 'undici';
-import { wrapError } from '../../shared/errors.js';
+import { SpiderdError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/logger.js';
 import { fetchRobots } from '../fetch/fetch-robots.js';
-import type { FetchLimits } from '../fetch/http-agent.js';
-import { isUnreachable, rulesFromResponse, type RobotsRules } from './robots-rules.js';
+import { nextBackoff, type RobotsBackoff } from './robots-backoff.js';
+import { RobotsStore } from './robots-store.js';
+import { verdictAllows, verdictOf, type RobotsVerdict } from './robots-verdict.js';
 
-const TTL_MS = 24 * 3_600_000;
-const UNREACHABLE_TTL_MS = 5 * 60_000;
-const LOCK_MS = 30_000;
-const POLL_MS = 100;
-const WAIT_MS = 15_000;
+/** The longest a check waits for a robots.txt fetch before the page is deferred instead. */
+export const WAIT_MS = 15_000;
+const POLL_MS = 200;
 const CACHE_ORIGINS = 1000;
-const CACHE_CHARS = 32 * 1024 * 1024;
-const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const CACHE_CHARS = 16 * 1024 * 1024;
 
-interface Stored {
-  status: number | null;
-  body: string;
-  fetchedAt: number;
+export interface RobotsGateDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  agent: Agent;
+  log: Logger;
+  /** The product token matched against user-agent lines (config robotsAgent). */
+  robotsAgent: string;
+  /** The User-Agent header of robots.txt requests (config userAgent). */
+  userAgent: string;
+  /** Total deadline of one robots.txt fetch, redirects included (config fetchDeadlineMs). */
+  fetchDeadlineMs: number;
 }
 
-interface Entry {
-  rules: RobotsRules;
-  expiresAt: number;
-  size: number;
-}
+type Entry = ({ kind: 'verdict'; verdict: RobotsVerdict } | { kind: 'backoff'; backoff: RobotsBackoff }) & { expiresAt: number; size: number };
 
 export class RobotsGate {
   private readonly cache = new Map<string, Entry>();
   private cachedChars = 0;
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly loading = new Map<string, { entry: Promise<Entry>; doneBy: number }>();
+  private readonly store: RobotsStore;
+  private readonly lockMs: number;
 
-  constructor(private readonly deps: { redis: Redis; keys: RedisKeys; agent: Agent; limits: FetchLimits; log: Logger }) {}
-
-  async check(url: string, userAgent: string): Promise<{ allowed: boolean; crawlDelayMs: number }> {
-    const origin = new URL(url).origin;
-    const { rules } = await this.entryFor(origin, userAgent);
-    return { allowed: rules.isAllowed(url, userAgent), crawlDelayMs: rules.crawlDelayMs(userAgent) };
+  constructor(private readonly deps: RobotsGateDeps) {
+    this.store = new RobotsStore(deps.redis, deps.keys, deps.robotsAgent.toLowerCase());
+    this.lockMs = deps.fetchDeadlineMs + 5_000;
   }
 
-  private entryFor(origin: string, userAgent: string): Promise<Entry> {
+  async check(url: string): Promise<{ allowed: boolean; crawlDelayMs: number }> {
+    const origin = new URL(url).origin;
+    const entry = await this.entryFor(origin);
+    if (entry.kind === 'backoff') throw unavailable(origin, entry.backoff);
+    if (entry.verdict.kind === 'blocked') {
+      throw new SpiderdError('SPIDERD_ADDRESS_BLOCKED', `robots.txt of ${origin}: ${entry.verdict.message}`, { details: { origin } });
+    }
+    return verdictAllows(entry.verdict, url);
+  }
+
+  private async entryFor(origin: string): Promise<Entry> {
     const hit = this.cache.get(origin);
     if (hit !== undefined) {
       this.forget(origin);
       if (hit.expiresAt > Date.now()) {
         this.remember(origin, hit); // most recently used goes last
-        return Promise.resolve(hit);
+        return hit;
       }
     }
     let pending = this.loading.get(origin);
     if (pending === undefined) {
-      pending = this.load(origin, userAgent).finally(() => this.loading.delete(origin));
+      const entry = this.load(origin).finally(() => this.loading.delete(origin));
+      entry.catch(() => undefined); // every waiter gets the rejection; none may be left unhandled
+      pending = { entry, doneBy: Date.now() + this.lockMs };
       this.loading.set(origin, pending);
     }
-    return pending;
-  }
-
-  private async load(origin: string, userAgent: string): Promise<Entry> {
-    const found = (await this.readStored(origin)) ?? (await this.fetchOnce(origin, userAgent));
-    const entry: Entry = {
-      rules: rulesFromResponse(`${origin}/robots.txt`, found.stored.status, found.stored.body),
-      expiresAt: Date.now() + found.ttlMs,
-      size: found.stored.body.length,
-    };
-    this.remember(origin, entry);
-    return entry;
-  }
-
-  /** The shared result and its remaining TTL, or null when no process has stored one. */
-  private async readStored(origin: string): Promise<{ stored: Stored; ttlMs: number } | null> {
-    const key = this.deps.keys.robots(origin);
-    const [raw, ttl] = await this.redis(() => Promise.all([this.deps.redis.get(key), this.deps.redis.pttl(key)]));
-    if (raw === null) return null;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(stillFetching(origin, pending.doneBy - Date.now())), WAIT_MS);
+    });
     try {
-      const stored = JSON.parse(raw) as Stored;
-      if (typeof stored.body !== 'string' || (stored.status !== null && typeof stored.status !== 'number')) return null;
-      return { stored, ttlMs: ttl > 0 ? ttl : UNREACHABLE_TTL_MS };
-    } catch {
-      return null; // a corrupt entry is refetched and overwritten
+      return await Promise.race([pending.entry, gaveUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** One process wins the lock and fetches; the others wait for its result (then fetch themselves). */
-  private async fetchOnce(origin: string, userAgent: string): Promise<{ stored: Stored; ttlMs: number }> {
-    const lock = this.deps.keys.robotsLock(origin);
-    const token = randomUUID();
-    const won = await this.redis(() => this.deps.redis.set(lock, token, 'PX', LOCK_MS, 'NX'));
-    if (won === 'OK') {
-      try {
-        return await this.fetchAndStore(origin, userAgent);
-      } finally {
-        await this.redis(() => this.deps.redis.eval(RELEASE_LOCK, 1, lock, token)).catch(() => undefined);
+  /** Reads the shared state; when there is none, fetches (holding the lock) or waits for whoever holds it. */
+  private async load(origin: string): Promise<Entry> {
+    for (;;) {
+      const state = await this.store.read(origin);
+      if (state.kind === 'verdict') return this.remember(origin, verdictEntry(state.verdict, state.ttlMs));
+      if (state.kind === 'backoff') return this.remember(origin, backoffEntry(state.backoff));
+      const lockToken = randomUUID();
+      if (await this.store.lock(origin, lockToken, this.lockMs)) {
+        try {
+          return this.remember(origin, await this.fetchAndStore(origin, state.backoff));
+        } finally {
+          await this.store.unlock(origin, lockToken);
+        }
       }
+      do await sleep(POLL_MS);
+      while ((await this.store.read(origin)).kind === 'none' && (await this.store.lockTtl(origin)) > 0);
     }
-    for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
-      await sleep(POLL_MS);
-      const found = await this.readStored(origin);
-      if (found !== null) return found;
-    }
-    this.deps.log.warn({ origin }, 'robots.txt not shared by another process in time; fetching it here');
-    return this.fetchAndStore(origin, userAgent);
   }
 
-  private async fetchAndStore(origin: string, userAgent: string): Promise<{ stored: Stored; ttlMs: number }> {
-    const res = await fetchRobots(this.deps.agent, origin, userAgent);
-    const stored: Stored = { status: res.status, body: res.body, fetchedAt: Date.now() };
-    const ttlMs = isUnreachable(res.status) ? UNREACHABLE_TTL_MS : TTL_MS;
-    this.deps.log.debug({ origin, status: res.status, bytes: res.body.length, err: res.error }, 'fetched robots.txt');
-    await this.redis(() => this.deps.redis.set(this.deps.keys.robots(origin), JSON.stringify(stored), 'PX', ttlMs));
-    return { stored, ttlMs };
+  private async fetchAndStore(origin: string, previous: RobotsBackoff | null): Promise<Entry> {
+    const { agent, log, robotsAgent, userAgent, fetchDeadlineMs } = this.deps;
+    const outcome = await fetchRobots(agent, origin, { userAgent, signal: AbortSignal.timeout(fetchDeadlineMs) });
+    const verdict = verdictOf(outcome, robotsAgent);
+    if (outcome.kind === 'allow-all' && outcome.blockedHop !== undefined) {
+      log.warn({ origin, hop: outcome.blockedHop }, 'robots.txt redirects to a refused address; that hop was not requested and the origin is treated as having no robots.txt');
+    }
+    if (verdict !== null) {
+      log.debug({ origin, verdict: verdict.kind, status: 'status' in verdict ? verdict.status : null }, 'fetched robots.txt');
+      return verdictEntry(verdict, await this.store.saveVerdict(origin, verdict));
+    }
+    if (outcome.kind !== 'unavailable') throw new SpiderdError('SPIDERD_INTERNAL', `robots.txt outcome ${outcome.kind} has no verdict`);
+    const backoff = nextBackoff(previous, { reason: outcome.error.message, status: outcome.status, retryAfterMs: outcome.retryAfterMs });
+    await this.store.saveBackoff(origin, backoff);
+    log.info({ origin, failures: backoff.failures, retryInMs: backoff.until - Date.now(), err: outcome.error }, "robots.txt unavailable; the origin's pages wait for the next try");
+    return backoffEntry(backoff);
   }
 
-  private remember(origin: string, entry: Entry): void {
+  private remember(origin: string, entry: Entry): Entry {
     this.forget(origin);
     this.cache.set(origin, entry);
     this.cachedChars += entry.size;
@@ -130,6 +139,7 @@ export class RobotsGate {
       if (oldest === origin) break;
       this.forget(oldest);
     }
+    return entry;
   }
 
   private forget(origin: string): void {
@@ -138,12 +148,29 @@ export class RobotsGate {
     this.cache.delete(origin);
     this.cachedChars -= entry.size;
   }
+}
 
-  private async redis<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (thrown) {
-      throw wrapError('SPIDERD_REDIS_UNAVAILABLE', 'Redis failed while checking robots.txt', thrown, { transient: true });
-    }
-  }
+function verdictEntry(verdict: RobotsVerdict, ttlMs: number): Entry {
+  return { kind: 'verdict', verdict, expiresAt: Date.now() + ttlMs, size: JSON.stringify(verdict).length };
+}
+
+function backoffEntry(backoff: RobotsBackoff): Entry {
+  return { kind: 'backoff', backoff, expiresAt: backoff.until, size: 200 + backoff.reason.length };
+}
+
+function unavailable(origin: string, b: RobotsBackoff): SpiderdError {
+  const retryAfterMs = Math.max(0, b.until - Date.now());
+  return new SpiderdError(
+    'SPIDERD_ROBOTS_UNAVAILABLE',
+    `robots.txt of ${origin} is unavailable (${b.reason}); ${b.failures} failed ${b.failures === 1 ? 'try' : 'tries'}, next in ${Math.ceil(retryAfterMs / 1000)} s`,
+    { transient: true, retryAfterMs, details: { origin, failures: b.failures, firstFailureAt: b.firstFailureAt, status: b.status } },
+  );
+}
+
+function stillFetching(origin: string, remainingMs: number): SpiderdError {
+  return new SpiderdError('SPIDERD_ROBOTS_UNAVAILABLE', `robots.txt of ${origin} is still being fetched after ${WAIT_MS / 1000} s`, {
+    transient: true,
+    retryAfterMs: Math.max(1_000, remainingMs),
+    details: { origin, failures: 0 },
+  });
 }
