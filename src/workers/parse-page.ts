@@ -6,8 +6,9 @@
  * Leak note: strings cut out of the HTML can be V8 "sliced strings" that keep the whole
  * page alive; title, description and canonical are returned as flat copies.
  */
-import { load, type CheerioAPI } from 'cheerio/slim';
+import type { CheerioAPI } from 'cheerio/slim';
 import { MAX_URL_LENGTH, normalizeUrl } from '../shared/url/normalize.js';
+import { loadHtml } from './load-html.js';
 
 export interface ParsedLink {
   url: string;
@@ -31,7 +32,7 @@ const MAX_HREF = 3 * MAX_URL_LENGTH;
 export const MAX_LINKS_PER_PAGE = 5_000;
 
 export function parsePage(html: string, pageUrl: string): ParsedPage {
-  const $ = load(html);
+  const $ = loadHtml(html);
   const base = baseUrl($, pageUrl);
   const robots = metaRobots($);
   return {

@@ -1,7 +1,8 @@
 /**
  * One page job: read it, check it is due, crawl the page (crawl-page.ts), store the outcome.
  * Transient failures are rethrown while attempts remain (BullMQ retries them with the 'spiderd'
- * backoff); a busy host or an unavailable robots.txt defers the job in Redis (not an attempt);
+ * backoff); a busy host, an unavailable robots.txt, or our own PostgreSQL or Redis being down
+ * defers the job in Redis (not an attempt: the page is not at fault);
  * everything else becomes the page's stored outcome, so bad input (a hostile page, a throwing
  * handler, a malformed job) fails one page, never the process. The job completes only once its
  * row is committed and its discoveries are queued (StoreBatch.submit).
@@ -31,6 +32,8 @@ export type PageProcessor = (job: Job<PageJob>, token?: string) => Promise<void>
 
 /** How long a page waits for its origin's robots.txt to become available before it is stored failed. */
 export const ROBOTS_WAIT_MAX_MS = 24 * 3_600_000;
+/** When our own PostgreSQL or Redis is unreachable, a page comes back after this long (plus jitter). */
+const INFRA_RETRY_MS = 5_000;
 
 export function createPageProcessor(deps: PageDeps): PageProcessor {
   const defer = async (job: Job<PageJob>, token: string | undefined, waitMs: number, why: string): Promise<never> => {
@@ -50,6 +53,18 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
       deps.log.warn({ jobId: job.id }, 'malformed page job; completed without fetching');
       return;
     }
+    try {
+      await handle(job, token, page);
+    } catch (thrown) {
+      if (thrown instanceof DelayedError) throw thrown;
+      // Our own database or Redis is down: the page is not at fault, so this costs it no attempt.
+      const code = (thrown as { code?: unknown }).code;
+      if (code === 'SPIDERD_DB_UNAVAILABLE' || code === 'SPIDERD_REDIS_UNAVAILABLE') return await defer(job, token, INFRA_RETRY_MS, String(code));
+      throw thrown;
+    }
+  };
+
+  async function handle(job: Job<PageJob>, token: string | undefined, page: PageJob): Promise<void> {
     const crawl = await deps.crawls.get(page.crawlId);
     if (!crawl) {
       deps.log.warn({ jobId: job.id, crawlId: page.crawlId }, 'page job for a crawl that no longer exists; completed without fetching');
@@ -75,12 +90,13 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
       if (err.code === 'SPIDERD_ROBOTS_UNAVAILABLE' && Date.now() - job.timestamp < ROBOTS_WAIT_MAX_MS) {
         return await defer(job, token, err.retryAfterMs ?? 60_000, 'robots.txt unavailable');
       }
+      if (err.code === 'SPIDERD_DB_UNAVAILABLE' || err.code === 'SPIDERD_REDIS_UNAVAILABLE') throw err; // deferred above
       if (err.transient && attempts < (job.opts.attempts ?? 1)) throw err; // BullMQ retries it
       if (err.code === 'SPIDERD_INTERNAL') deps.log.error({ err, url: page.url }, 'unexpected failure while crawling a page');
       result = { crawlId: page.crawlId, pageId: page.pageId, maxPages: 0, maxPagesPerHost: 0, row: errorRow(err, attempts), discovered: [] };
     }
     await deps.store.submit(result);
-  };
+  }
 }
 
 /** The job's data, or null when it is not a PageJob. */

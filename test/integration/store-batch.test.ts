@@ -4,9 +4,6 @@
  * and maxPages caps the rows a crawl gets.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
@@ -22,6 +19,7 @@ import type { PageResult, PageRow } from '../../src/workers/page-result.js';
 import { StoreBatch, type StoreBatchOptions } from '../../src/workers/store-batch.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { REDIS_URL, deletePrefix, testPrefix } from '../helpers/redis.js';
+import { tcpProxy } from '../helpers/tcp-proxy.js';
 
 const log = createLogger({ logLevel: 'silent' }, 'test');
 
@@ -36,37 +34,6 @@ function watchedLogger(re: RegExp) {
     },
   });
   return { log: pino({ level: 'warn' }, stream), matched };
-}
-
-/** A TCP forwarder to PostgreSQL on a port that can be opened later (the database "comes back"). */
-async function postgresProxy(): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  let server: Server | null = null;
-  const sockets = new Set<Socket>();
-  return {
-    port,
-    async open() {
-      server = createServer((client) => {
-        const upstream = connect(5432, '127.0.0.1');
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('error', () => s.destroy());
-          s.on('close', () => sockets.delete(s));
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1');
-      await once(server, 'listening');
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      if (server) await new Promise((resolve) => server!.close(resolve));
-    },
-  };
 }
 
 const SITE = 'http://site.test';
@@ -245,7 +212,7 @@ describe('StoreBatch', () => {
 
   test('a flush during a PostgreSQL outage is retried and lands once the database is back', async () => {
     const { crawlId, seedId } = await seedCrawl('blip', 0);
-    const proxy = await postgresProxy();
+    const proxy = await tcpProxy(5432);
     const url = new URL(tdb.url);
     url.port = String(proxy.port);
     const blipDb = createDb({ databaseUrl: url.toString() });
@@ -268,7 +235,7 @@ describe('StoreBatch', () => {
   });
 
   test('an outage longer than the retry window rejects the submit with a transient SPIDERD_DB_UNAVAILABLE', async () => {
-    const proxy = await postgresProxy(); // never opened
+    const proxy = await tcpProxy(5432); // never opened
     const url = new URL(tdb.url);
     url.port = String(proxy.port);
     const downDb = createDb({ databaseUrl: url.toString() });

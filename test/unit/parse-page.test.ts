@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_DEPTH } from '../../src/workers/load-html.js';
 import { MAX_LINKS_PER_PAGE, parsePage } from '../../src/workers/parse-page.js';
 
 const PAGE = 'http://example.com/dir/page.html';
@@ -96,6 +97,19 @@ describe('parsePage', () => {
     const p = parsePage(`<title>${long}</title><meta name="description" content="${long}">`, PAGE);
     assert.ok(p.title !== null && p.title.length <= 1000 && p.title.startsWith('word word'));
     assert.ok(p.description !== null && p.description.length <= 1000);
+  });
+
+  it('caps nesting at 512 open elements, so 100,000 nested tags parse quickly and keep what follows them', () => {
+    const p = parsePage(`<title>deep</title>${'<div>'.repeat(100_000)}<a href="/inside">in</a>`, PAGE);
+    assert.equal(p.title, 'deep');
+    assert.deepEqual(p.links, [{ url: 'http://example.com/inside', nofollow: false }]);
+    let depth = 0;
+    for (let el = p.$('a').get(0)?.parent ?? null; el !== null; el = el.parent) depth++;
+    assert.ok(depth <= MAX_DEPTH + 2, `the link sits ${depth} levels deep`);
+    const normal = parsePage(`<title>t</title>${'<div>'.repeat(100)}<a href="/x">x</a>${'</div>'.repeat(100)}`, PAGE);
+    let normalDepth = 0;
+    for (let el = normal.$('a').get(0)?.parent ?? null; el !== null; el = el.parent) normalDepth++;
+    assert.equal(normalDepth, 100 + 1, 'ordinary nesting is untouched (100 divs and the document)');
   });
 
   it('survives malformed markup, binary junk, huge attributes and 10k links', () => {
