@@ -16,6 +16,8 @@ export interface PageJob {
    * already be stored, so the crawler checks its row before fetching.
    */
   requeued?: true;
+  /** Tries of this page that ran alone after a process died holding it, and did not finish (see workers/stalls.ts). */
+  aloneRuns?: number;
 }
 
 /** One job per page row: re-adding the same page is a no-op while its job exists. */

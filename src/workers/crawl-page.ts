@@ -36,17 +36,20 @@ export interface CrawlDeps {
   handlers: HandlerLoader;
 }
 
-export function createPageCrawler(deps: CrawlDeps): (crawl: Crawl, page: PageJob, attempts: number) => Promise<CrawlOutcome> {
+/** `holdsSlot`: the caller already holds a fetch slot for this page (a page tried alone, stalls.ts). */
+export type PageCrawler = (crawl: Crawl, page: PageJob, attempts: number, holdsSlot: boolean) => Promise<CrawlOutcome>;
+
+export function createPageCrawler(deps: CrawlDeps): PageCrawler {
   // A lease outlives its fetch only if its holder dies; then it expires after the longest fetch.
   const leaseMs = deps.config.fetchDeadlineMs + 5_000;
 
-  return async function crawlPage(crawl, page, attempts) {
+  return async function crawlPage(crawl, page, attempts, holdsSlot) {
     const { options } = crawl;
     const userAgent = options.userAgent ?? deps.config.userAgent;
     const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url);
     if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${deps.config.robotsAgent}`);
     const host = new URL(page.url).host;
-    await deps.slots.acquire();
+    if (!holdsSlot) await deps.slots.acquire();
     try {
       const slot = await deps.politeness.acquire(host, {
         concurrency: options.perHostConcurrency,
@@ -109,7 +112,7 @@ export function createPageCrawler(deps: CrawlDeps): (crawl: Crawl, page: PageJob
         },
       };
     } finally {
-      deps.slots.release();
+      if (!holdsSlot) deps.slots.release();
     }
   };
 }

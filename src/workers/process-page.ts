@@ -12,11 +12,12 @@ import type { Config } from '../shared/config.js';
 import { SpiderdError, wrapError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { PageJob } from '../shared/queue.js';
-import type { CrawlCache } from './crawl-cache.js';
-import type { Crawl, CrawlOutcome } from './crawl-page.js';
+import type { CachedCrawl, CrawlCache } from './crawl-cache.js';
+import type { PageCrawler } from './crawl-page.js';
 import { errorRow, type PageResult } from './page-result.js';
 import type { PageGuard } from './page-guard.js';
-import { MAX_STALLED_COUNT } from './stalls.js';
+import { MAX_STALLED_COUNT, POISON_ALONE_RUNS } from './stalls.js';
+import type { Slots } from './slots.js';
 import type { StoreBatch } from './store-batch.js';
 
 export interface PageDeps {
@@ -24,7 +25,8 @@ export interface PageDeps {
   log: Logger;
   crawls: CrawlCache;
   guard: PageGuard;
-  crawlPage(crawl: Crawl, page: PageJob, attempts: number): Promise<CrawlOutcome>;
+  crawlPage: PageCrawler;
+  slots: Slots;
   store: StoreBatch;
 }
 
@@ -74,14 +76,36 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
     // a redelivery, a retry or a re-added job may find its page already stored.
     const maybeDone = page.requeued === true || job.attemptsMade > 0 || job.stalledCounter > 0;
     if (maybeDone && !(await deps.guard.isQueued(page.pageId))) return;
+    const aloneRuns = page.aloneRuns ?? 0;
+    const poisoned = aloneRuns >= POISON_ALONE_RUNS || job.stalledCounter >= MAX_STALLED_COUNT;
+    if (job.stalledCounter === 0 || poisoned) return crawlAndStore(job, token, page, crawl, false);
+    // A process died holding this page: it runs alone, fetch to commit, and the try is recorded
+    // first, so a death during it counts against this page and no other (stalls.ts). A try that
+    // ends without a death (deferred, retried) is taken off the record again.
+    await deps.slots.acquire(true);
+    try {
+      await job.updateData({ ...job.data, aloneRuns: aloneRuns + 1 });
+      try {
+        await crawlAndStore(job, token, page, crawl, true);
+      } catch (thrown) {
+        await job.updateData({ ...job.data, aloneRuns }).catch(() => undefined);
+        throw thrown;
+      }
+    } finally {
+      deps.slots.release();
+    }
+  }
+
+  async function crawlAndStore(job: Job<PageJob>, token: string | undefined, page: PageJob, crawl: CachedCrawl, alone: boolean): Promise<void> {
     const attempts = job.attemptsMade + 1;
+    const aloneRuns = page.aloneRuns ?? 0;
     let result: PageResult;
     try {
       if (!crawl.ok) throw crawl.error;
-      if (job.stalledCounter >= MAX_STALLED_COUNT) {
-        throw new SpiderdError('SPIDERD_PAGE_KILLED_WORKER', `crawler processes died ${job.stalledCounter} times while on ${page.url}; not trying it again`);
+      if (aloneRuns >= POISON_ALONE_RUNS || job.stalledCounter >= MAX_STALLED_COUNT) {
+        throw new SpiderdError('SPIDERD_PAGE_KILLED_WORKER', `crawler processes died ${job.stalledCounter} times while on ${page.url}, ${aloneRuns} of them while it was tried alone; not trying it again`);
       }
-      const outcome = await deps.crawlPage(crawl, page, attempts);
+      const outcome = await deps.crawlPage(crawl, page, attempts, alone);
       if (outcome.kind === 'defer') return await defer(job, token, outcome.waitMs, 'host busy');
       result = outcome.result;
     } catch (thrown) {
@@ -110,5 +134,6 @@ function readJob(raw: unknown): PageJob | null {
   const job: PageJob = { crawlId: d.crawlId as number, pageId: d.pageId, url: d.url, depth: d.depth as number };
   if (Number.isSafeInteger(d.redirectHops) && (d.redirectHops as number) > 0) job.redirectHops = d.redirectHops as number;
   if (d.requeued === true) job.requeued = true;
+  if (Number.isSafeInteger(d.aloneRuns) && (d.aloneRuns as number) > 0) job.aloneRuns = d.aloneRuns as number;
   return job;
 }

@@ -61,7 +61,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     limits,
     handlers: new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs }),
   });
-  const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(db), guard: new PageGuard(db), crawlPage, store });
+  const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(db), guard: new PageGuard(db), crawlPage, slots, store });
   const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
   if (auto) {
     const memoryLimitBytes = config.maxWorkerMemoryMb * 1024 * 1024;

@@ -5,7 +5,9 @@
  */
 export class Slots {
   private used = 0;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Array<{ alone: boolean; resolve(): void }> = [];
+  /** A page that may kill its process holds the only slot: nothing else is fetched beside it. */
+  private aloneHeld = false;
   /** Slot-milliseconds in use and waited for since the last take(), for the autoscaler. */
   private busyMs = 0;
   private waitedMs = 0;
@@ -27,31 +29,42 @@ export class Slots {
     return this.used + this.waiters.length;
   }
 
-  /** Resolves when a slot is free; pair every acquire with one release. */
-  acquire(): Promise<void> {
+  /**
+   * Resolves when a slot is free; pair every acquire with one release. With `alone`, it waits
+   * until no other page is being fetched and keeps the others out until it is released: a page
+   * whose earlier tries killed their process is tried by itself, so a crash it causes again
+   * costs no other page a try (a page stored as SPIDERD_PAGE_KILLED_WORKER is then the culprit).
+   */
+  acquire(alone = false): Promise<void> {
     this.account();
-    if (this.used < this.current) {
-      this.used++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => {
+      this.waiters.push({ alone, resolve });
+      this.grant();
+    });
   }
 
   release(): void {
     this.account();
-    if (this.used <= this.current && this.waiters.length > 0) {
-      this.waiters.shift()!(); // the slot passes straight to the next waiter
-      return;
-    }
     this.used--;
+    if (this.used === 0) this.aloneHeld = false;
+    this.grant();
   }
 
   setLimit(limit: number): void {
     this.account();
     this.current = Math.max(1, Math.round(limit));
-    while (this.used < this.current && this.waiters.length > 0) {
+    this.grant();
+  }
+
+  /** Serves waiters in order while the limit (and a page that must run alone) allows. */
+  private grant(): void {
+    while (this.waiters.length > 0 && !this.aloneHeld) {
+      const next = this.waiters[0]!;
+      if (next.alone ? this.used > 0 : this.used >= this.current) return;
+      this.waiters.shift();
       this.used++;
-      this.waiters.shift()!();
+      if (next.alone) this.aloneHeld = true;
+      next.resolve();
     }
   }
 

@@ -18,8 +18,9 @@ let site: SampleSite;
 
 before(async () => {
   db = await createTestDatabase();
-  // Short job locks and restarts so each death is noticed in about a second.
-  env = { databaseUrl: db.url, prefix: testPrefix(), extra: { SPIDERD_JOB_LOCK_MS: '1000', SPIDERD_RESTART_BASE_MS: '50', SPIDERD_LEAK_SENTINEL: 'false' } };
+  // Short job locks and restarts so each death is noticed within seconds (not too short: a lock
+  // renewal that comes late on a busy machine would look like a death).
+  env = { databaseUrl: db.url, prefix: testPrefix(), extra: { SPIDERD_JOB_LOCK_MS: '3000', SPIDERD_RESTART_BASE_MS: '50', SPIDERD_LEAK_SENTINEL: 'false' } };
   site = await startSampleSite({ pages: 40 });
 });
 
@@ -39,14 +40,15 @@ test('a page that kills its crawler process three times is stored failed and the
     daemon.child.kill('SIGTERM');
   }
   assert.equal((await daemon.exited).code, 0, daemon.output().slice(-3000));
-  const rows = await queryDb<{ url: string; state: string; error_code: string | null }>(db.url, 'SELECT url, state, error_code FROM pages');
+  const rows = await queryDb<{ url: string; state: string; error_code: string | null; error: string | null }>(db.url, "SELECT url, state, error_code, error FROM pages");
   const poisoned = rows.find((r) => new URL(r.url).pathname === '/page/7');
   assert.equal(poisoned?.state, 'failed');
   assert.equal(poisoned?.error_code, 'SPIDERD_PAGE_KILLED_WORKER');
   assert.deepEqual(rows.filter((r) => r.state === 'queued'), [], 'nothing is left queued');
   // Pages linked only from /page/7 are never discovered (it is never parsed); every other one is stored.
   const discoveredHtml = rows.filter((r) => site.expected.fetchable.includes(r.url) && new URL(r.url).pathname !== '/page/7');
-  assert.ok(discoveredHtml.length >= site.expected.fetchable.length - 10, `${discoveredHtml.length} of ${site.expected.fetchable.length} pages discovered`);
-  assert.deepEqual(discoveredHtml.filter((r) => r.state !== 'fetched'), [], 'every other discovered page is fetched');
+  const notFetched = rows.filter((r) => r.state !== "fetched").map((r) => `${new URL(r.url).pathname} ${r.state} ${r.error_code} ${r.error ?? ""}`);
+  assert.ok(discoveredHtml.length >= site.expected.fetchable.length - 10, `${discoveredHtml.length} of ${site.expected.fetchable.length} pages discovered; not fetched: ${notFetched.join(', ')}`);
+  assert.deepEqual(discoveredHtml.filter((r) => r.state !== 'fetched').map((r) => `${r.url} ${r.error_code} ${r.error}`), [], 'every other discovered page is fetched');
   assert.equal(site.requests.filter((p) => p === '/page/7').length, 3, 'the poison page was fetched once per death, then not again');
 });
