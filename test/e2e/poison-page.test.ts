@@ -11,6 +11,7 @@ import { deletePrefix, testPrefix } from '../helpers/redis.js';
 import { runCli, startDaemon, type TestEnv } from '../helpers/spiderd.js';
 
 const POISON = fileURLToPath(new URL('../fixtures/handlers/poison.js', import.meta.url));
+const BLOCKING = fileURLToPath(new URL('../fixtures/handlers/blocking.js', import.meta.url));
 
 let db: TestDatabase;
 let env: TestEnv;
@@ -51,4 +52,28 @@ test('a page that kills its crawler process three times is stored failed and the
   assert.ok(discoveredHtml.length >= site.expected.fetchable.length - 10, `${discoveredHtml.length} of ${site.expected.fetchable.length} pages discovered; not fetched: ${notFetched.join(', ')}`);
   assert.deepEqual(discoveredHtml.filter((r) => r.state !== 'fetched').map((r) => `${r.url} ${r.error_code} ${r.error}`), [], 'every other discovered page is fetched');
   assert.equal(site.requests.filter((p) => p === '/page/7').length, 3, 'the poison page was fetched once per death, then not again');
+});
+
+test('a handler that blocks its event loop: the watchdog kills the process, the page is given up, the crawl finishes', async () => {
+  const blockedEnv = { ...env, extra: { ...env.extra, SPIDERD_BLOCKED_LIMIT_MS: '2000' } };
+  const daemon = startDaemon(blockedEnv, ['--workers', '2', '--concurrency', '2', '--handler', BLOCKING]);
+  const before = site.requests.length;
+  try {
+    assert.equal((await runCli(blockedEnv, ['enqueue', site.seedUrl, '--crawl', 'blocking', '--per-host-delay', '0', '--per-host-concurrency', '4'])).code, 0);
+    const wait = await runCli(blockedEnv, ['status', '--crawl', 'blocking', '--wait']);
+    assert.equal(wait.code, 0, wait.stderr);
+  } finally {
+    daemon.child.kill('SIGTERM');
+  }
+  assert.equal((await daemon.exited).code, 0, daemon.output().slice(-3000));
+  const rows = await queryDb<{ url: string; state: string; error_code: string | null }>(
+    db.url,
+    "SELECT p.url, p.state, p.error_code FROM pages p JOIN crawls c ON c.id = p.crawl_id WHERE c.name = 'blocking'",
+  );
+  const blocked = rows.find((r) => new URL(r.url).pathname === '/page/7');
+  assert.deepEqual([blocked?.state, blocked?.error_code], ['failed', 'SPIDERD_PAGE_KILLED_WORKER']);
+  assert.deepEqual(rows.filter((r) => r.state === 'queued'), [], 'nothing is left queued');
+  const kills = daemon.output().split('\n').filter((l) => l.includes('"SPIDERD_WORKER_BLOCKED"'));
+  assert.equal(kills.length, 3, 'the process on the page was killed by the watchdog once per try');
+  assert.equal(site.requests.slice(before).filter((p) => p === '/page/7').length, 3);
 });
