@@ -69,11 +69,12 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
         void slot.lease.release(); // goes to Redis with the next batch
       }
       if (fetched.kind === 'redirect') return { kind: 'done', result: redirectResult(crawl, page, attempts, fetched, deps.limits.maxRedirects) };
-      const parsed = parsePage(fetched.html, fetched.url);
+      const handlerPath = options.handler ?? deps.config.handler;
+      // The DOM is built only for a handler to query: spiderd's own fields come from the parse events.
+      const parsed = parsePage(fetched.html, fetched.url, { dom: handlerPath !== undefined });
       let data: unknown = null;
       let handlerError: SpiderdError | null = null;
-      const handlerPath = options.handler ?? deps.config.handler;
-      if (handlerPath) {
+      if (handlerPath && parsed.$) {
         try {
           const fn = await deps.handlers.load(handlerPath);
           data = await runHandler(fn, { url: page.url, finalUrl: fetched.url, status: fetched.status, headers: fetched.headers, html: fetched.html, $: parsed.$, depth: page.depth, crawl: crawl.name });

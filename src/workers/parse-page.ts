@@ -1,14 +1,16 @@
 /**
- * Parses one HTML page (pure: no I/O): title, description, canonical, meta robots and
- * links resolved against <base href>/the page URL and normalized. Uses cheerio/slim
- * (htmlparser2), which never throws on malformed markup.
+ * Parses one HTML page (pure: no I/O): title, description, canonical, meta robots and links
+ * resolved against <base href>/the page URL and normalized, read in one parser pass
+ * (page-extractor.ts). htmlparser2 never throws on malformed markup. With `dom`, the same pass
+ * also builds the cheerio document an extraction handler receives.
  *
  * Leak note: strings cut out of the HTML can be V8 "sliced strings" that keep the whole
  * page alive; title, description and canonical are returned as flat copies.
  */
 import type { CheerioAPI } from 'cheerio/slim';
 import { MAX_URL_LENGTH, normalizeUrl } from '../shared/url/normalize.js';
-import { loadHtml } from './load-html.js';
+import { PageExtractor, relTokens } from './page-extractor.js';
+import { parseHtml } from './parse-html.js';
 
 export interface ParsedLink {
   url: string;
@@ -22,7 +24,8 @@ export interface ParsedPage {
   noindex: boolean;
   nofollow: boolean;
   links: ParsedLink[];
-  $: CheerioAPI;
+  /** The cheerio document, when asked for (`dom`). */
+  $: CheerioAPI | null;
 }
 
 const MAX_TEXT = 1000;
@@ -31,17 +34,26 @@ const MAX_HREF = 3 * MAX_URL_LENGTH;
 /** Distinct links kept per page, in document order (a hostile page can carry millions). */
 export const MAX_LINKS_PER_PAGE = 5_000;
 
-export function parsePage(html: string, pageUrl: string): ParsedPage {
-  const $ = loadHtml(html);
-  const base = baseUrl($, pageUrl);
-  const robots = metaRobots($);
+export function parsePage(html: string, pageUrl: string, opts: { dom?: boolean } = {}): ParsedPage {
+  const found = new PageExtractor();
+  const $ = parseHtml(html, found, opts.dom === true);
+  const base = baseUrl(found.base, pageUrl);
+  let noindex = false;
+  let nofollow = false;
+  for (const content of found.robots) {
+    for (const token of content.toLowerCase().split(/[\s,]+/)) {
+      if (token === 'noindex' || token === 'none') noindex = true;
+      if (token === 'nofollow' || token === 'none') nofollow = true;
+    }
+  }
+  const canonical = resolve(found.canonical ?? undefined, base);
   return {
-    title: cleanText(pageTitle($)),
-    description: cleanText(metaContent($, 'description')),
-    canonical: canonicalUrl($, base),
-    noindex: robots.noindex,
-    nofollow: robots.nofollow,
-    links: links($, base),
+    title: cleanText(found.title),
+    description: cleanText(found.description),
+    canonical: canonical === null ? null : flat(canonical),
+    noindex,
+    nofollow,
+    links: links(found, base),
     $,
   };
 }
@@ -63,18 +75,9 @@ function cleanText(raw: string | null): string | null {
   return flat(text);
 }
 
-/** The first <title> that is not an SVG image's title. */
-function pageTitle($: CheerioAPI): string | null {
-  for (const el of $('title').toArray()) {
-    if ($(el).closest('svg').length === 0) return $(el).text();
-  }
-  return null;
-}
-
 /** The first <base href>, resolved against the page URL; the page URL when missing or unusable. */
-function baseUrl($: CheerioAPI, pageUrl: string): string {
-  const href = $('base[href]').first().attr('href');
-  if (href === undefined || href.length > MAX_HREF) return pageUrl;
+function baseUrl(href: string | null, pageUrl: string): string {
+  if (href === null || href.length > MAX_HREF) return pageUrl;
   try {
     const url = new URL(href.trim(), pageUrl);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : pageUrl;
@@ -83,55 +86,20 @@ function baseUrl($: CheerioAPI, pageUrl: string): string {
   }
 }
 
-/** content of the first <meta name=NAME> (name compared case-insensitively). */
-function metaContent($: CheerioAPI, name: string): string | null {
-  for (const el of $('meta[name][content]').toArray()) {
-    if (el.attribs['name']?.trim().toLowerCase() === name) return el.attribs['content'] ?? null;
-  }
-  return null;
-}
-
-/** Every <meta name=robots>: noindex, nofollow, none (= both). */
-function metaRobots($: CheerioAPI): { noindex: boolean; nofollow: boolean } {
-  let noindex = false;
-  let nofollow = false;
-  for (const el of $('meta[name][content]').toArray()) {
-    if (el.attribs['name']?.trim().toLowerCase() !== 'robots') continue;
-    for (const token of (el.attribs['content'] ?? '').toLowerCase().split(/[\s,]+/)) {
-      if (token === 'noindex' || token === 'none') noindex = true;
-      if (token === 'nofollow' || token === 'none') nofollow = true;
-    }
-  }
-  return { noindex, nofollow };
-}
-
-function relTokens(rel: string | undefined): string[] {
-  return rel === undefined ? [] : rel.toLowerCase().split(/\s+/);
-}
-
 function resolve(href: string | undefined, base: string): string | null {
   if (href === undefined || href.length > MAX_HREF) return null;
   const result = normalizeUrl(href, base);
   return result.ok ? result.url : null;
 }
 
-function canonicalUrl($: CheerioAPI, base: string): string | null {
-  for (const el of $('link[rel][href]').toArray()) {
-    if (!relTokens(el.attribs['rel']).includes('canonical')) continue;
-    const url = resolve(el.attribs['href'], base);
-    return url === null ? null : flat(url);
-  }
-  return null;
-}
-
 /** a[href] and area[href], de-duplicated in document order, the first MAX_LINKS_PER_PAGE; nofollow only if every occurrence is. */
-function links($: CheerioAPI, base: string): ParsedLink[] {
+function links(found: PageExtractor, base: string): ParsedLink[] {
   const seen = new Map<string, boolean>();
-  for (const el of $('a[href], area[href]').toArray()) {
+  for (const link of found.links) {
     if (seen.size >= MAX_LINKS_PER_PAGE) break;
-    const url = resolve(el.attribs['href'], base);
+    const url = resolve(link.href, base);
     if (url === null) continue;
-    const nofollow = relTokens(el.attribs['rel']).includes('nofollow');
+    const nofollow = relTokens(link.rel).includes('nofollow');
     const before = seen.get(url);
     seen.set(url, before === undefined ? nofollow : before && nofollow);
   }

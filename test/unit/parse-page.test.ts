@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_DEPTH } from '../../src/workers/load-html.js';
+import { MAX_DEPTH } from '../../src/workers/parse-html.js';
 import { MAX_LINKS_PER_PAGE, parsePage } from '../../src/workers/parse-page.js';
 
 const PAGE = 'http://example.com/dir/page.html';
@@ -14,6 +14,7 @@ describe('parsePage', () => {
        <body><a href="other.html">o</a><a href="/root">r</a><a href="//cdn.example.org/x">cdn</a>
        <a href="https://secure.example.com:443/s">s</a></body></html>`,
       PAGE,
+      { dom: true },
     );
     assert.equal(p.title, 'Hello & welcome');
     assert.equal(p.description, 'A page <about> things');
@@ -26,7 +27,8 @@ describe('parsePage', () => {
       { url: 'http://cdn.example.org/x', nofollow: false },
       { url: 'https://secure.example.com/s', nofollow: false },
     ]);
-    assert.equal(p.$('a').length, 4);
+    assert.equal(p.$!('a').length, 4, 'with dom, the same pass builds the document a handler queries');
+    assert.equal(parsePage('<a href="/x">x</a>', PAGE).$, null, 'without, no document is built');
   });
 
   it('resolves links and canonical against the first <base href>', () => {
@@ -100,15 +102,15 @@ describe('parsePage', () => {
   });
 
   it('caps nesting at 512 open elements, so 100,000 nested tags parse quickly and keep what follows them', () => {
-    const p = parsePage(`<title>deep</title>${'<div>'.repeat(100_000)}<a href="/inside">in</a>`, PAGE);
+    const p = parsePage(`<title>deep</title>${'<div>'.repeat(100_000)}<a href="/inside">in</a>`, PAGE, { dom: true });
     assert.equal(p.title, 'deep');
     assert.deepEqual(p.links, [{ url: 'http://example.com/inside', nofollow: false }]);
     let depth = 0;
-    for (let el = p.$('a').get(0)?.parent ?? null; el !== null; el = el.parent) depth++;
+    for (let el = p.$!('a').get(0)?.parent ?? null; el !== null; el = el.parent) depth++;
     assert.ok(depth <= MAX_DEPTH + 2, `the link sits ${depth} levels deep`);
-    const normal = parsePage(`<title>t</title>${'<div>'.repeat(100)}<a href="/x">x</a>${'</div>'.repeat(100)}`, PAGE);
+    const normal = parsePage(`<title>t</title>${'<div>'.repeat(100)}<a href="/x">x</a>${'</div>'.repeat(100)}`, PAGE, { dom: true });
     let normalDepth = 0;
-    for (let el = normal.$('a').get(0)?.parent ?? null; el !== null; el = el.parent) normalDepth++;
+    for (let el = normal.$!('a').get(0)?.parent ?? null; el !== null; el = el.parent) normalDepth++;
     assert.equal(normalDepth, 100 + 1, 'ordinary nesting is untouched (100 divs and the document)');
   });
 
