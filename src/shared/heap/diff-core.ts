@@ -1,15 +1,20 @@
 /**
- * Heap diff of two .heapsnapshot files, per constructor/class: change in count and self
- * size, retained size in B, and for the top growers (culprit first) one sample retainer path. A and B are
- * parsed one after the other; of A only the per-class summary is kept. Files are read as
- * Buffers (never as JS strings) and parsed by @vscode/v8-heap-parser (wasm).
+ * Heap diff of two .heapsnapshot files, per constructor/class: change in count, self size and
+ * retained size, culprit first, the first few with one sample retainer path (names of
+ * variables, properties and the scripts of closures on it). For two snapshots of one process
+ * (a leak investigation), the culprit is the class whose new instances hold the most of the
+ * growth (new-holders.ts). A and B are parsed one after the other by @vscode/v8-heap-parser
+ * (wasm); of A only the per-class summary is kept. Files are read as Buffers, never as JS
+ * strings.
  */
 import { readFile } from 'node:fs/promises';
 import { WasmSortBy, decode_bytes, type Graph } from '@vscode/v8-heap-parser';
 import { SpiderdError } from '../errors.js';
-import { edgeNames } from './edge-names.js';
-import { rankGrowers } from './rank-growers.js';
-import { edgeQueries, findRetainerSteps, formatRetainerPath, type RetainerStep } from './retainer-path.js';
+import { heldByNew } from './new-holders.js';
+import { pathNames } from './path-names.js';
+import { isHolderCandidate, rankGrowers } from './rank-growers.js';
+import { findRetainerSteps, formatRetainerPath, indexRetainers, type RetainerStep } from './retainer-path.js';
+import { distancesFromRoot, maxNodeId, readMeta, SnapshotGraph, type SnapshotMeta } from './snapshot-graph.js';
 
 export interface ClassDelta {
   name: string;
@@ -20,6 +25,16 @@ export interface ClassDelta {
   selfSizeB: number;
   selfSizeDelta: number;
   retainedSizeB: number;
+  /** Retained size in B minus in A: what the class holds that it did not hold before. */
+  retainedSizeDelta: number;
+  /**
+   * Bytes of new objects that the instances created after A reach in B, each counted once (A
+   * and B of one process, with V8's object ids kept between them, as in a leak
+   * investigation); null otherwise.
+   */
+  heldByNew: number | null;
+  /** 0 for the outermost holder among the classes that reach about the most (new-holders.ts), null otherwise. */
+  holderDepth: number | null;
   retainerPath: string[] | null;
 }
 
@@ -33,8 +48,8 @@ export interface HeapDiff {
   a: SnapshotSummary;
   b: SnapshotSummary;
   /**
-   * Culprit first: user-level classes that gained instances, by retained size; then every
-   * other class by self-size growth (see rank-growers.ts).
+   * Culprit first: holders that gained instances, by retained growth; then every other class
+   * by self-size growth (see rank-growers.ts).
    */
   classes: ClassDelta[];
 }
@@ -43,6 +58,18 @@ export interface HeapDiff {
 export const RETAINER_PATHS = 5;
 /** Instances looked at to pick the newest one (highest object id) of a class. */
 const SAMPLE_INSTANCES = 200;
+/** Instances (largest retained first) looked at to pick the newest of a class. */
+const NEW_INSTANCES = 5000;
+
+export interface DiffOptions {
+  top: number;
+  /**
+   * A and B come from one process that kept V8's object ids between them (a leak
+   * investigation): objects with an id above A's highest are new, which ranks holders by what
+   * their new instances retain.
+   */
+  sameProcess?: boolean;
+}
 
 interface ClassSummary {
   count: number;
@@ -52,29 +79,63 @@ interface ClassSummary {
   index: number;
 }
 
-export async function diffHeapSnapshotsInProcess(pathA: string, pathB: string, opts: { top: number }): Promise<HeapDiff> {
-  const a = await withGraph(pathA, (graph) => summarize(graph, false));
-  return withGraph(pathB, (graph, buf) => {
-    const b = summarize(graph, true);
-    const names = new Set([...a.classes.keys(), ...b.classes.keys()]);
-    const classes: ClassDelta[] = [];
-    for (const name of names) {
-      const ca = a.classes.get(name);
-      const cb = b.classes.get(name);
-      const countA = ca?.count ?? 0;
-      const countB = cb?.count ?? 0;
-      const selfSizeA = ca?.selfSize ?? 0;
-      const selfSizeB = cb?.selfSize ?? 0;
-      classes.push({ name, countA, countB, countDelta: countB - countA, selfSizeA, selfSizeB, selfSizeDelta: selfSizeB - selfSizeA, retainedSizeB: cb?.retainedSize ?? 0, retainerPath: null });
-    }
-    classes.sort((x, y) => y.selfSizeDelta - x.selfSizeDelta || y.countDelta - x.countDelta || x.name.localeCompare(y.name));
-    const top = rankGrowers(classes).slice(0, Math.max(0, opts.top));
-    addRetainerPaths(graph, buf, top.slice(0, RETAINER_PATHS).filter((c) => c.countDelta > 0), b.classes);
-    return { a: { path: pathA, ...a.totals }, b: { path: pathB, ...b.totals }, classes: top };
-  });
+interface Parsed {
+  buf: Buffer;
+  meta: SnapshotMeta;
 }
 
-async function withGraph<T>(file: string, fn: (graph: Graph, buf: Buffer) => T): Promise<T> {
+export async function diffHeapSnapshotsInProcess(pathA: string, pathB: string, opts: DiffOptions): Promise<HeapDiff> {
+  // One process's pair: holders are ranked by what new instances hold, so A's retained sizes (a costly pass) are not needed.
+  const a = await withGraph(pathA, null, (graph, p) => ({ ...summarize(graph, !opts.sameProcess), maxId: opts.sameProcess ? maxNodeId(p.buf, p.meta) : null }));
+  let samples: Array<{ delta: ClassDelta; candidates: number[] }> = [];
+  let classes: ClassDelta[] = [];
+  let bTotals = { nodes: 0, totalSelfSize: 0 };
+  const { lite } = await withGraph(
+    pathB,
+    (p) => {
+      // Before the wasm parse: the typed-array graph, distances from the root, and what new objects hold.
+      const graph = new SnapshotGraph(p.buf, p.meta);
+      const distance = distancesFromRoot(graph);
+      return { graph, distance, held: a.maxId === null ? null : heldByNew(graph, a.maxId, isHolderCandidate) };
+    },
+    (graph, p, known) => {
+      const b = summarize(graph, true);
+      bTotals = b.totals;
+      const all: ClassDelta[] = [];
+      for (const name of new Set([...a.classes.keys(), ...b.classes.keys()])) {
+        const ca = a.classes.get(name);
+        const cb = b.classes.get(name);
+        const [countA, countB, selfSizeA, selfSizeB] = [ca?.count ?? 0, cb?.count ?? 0, ca?.selfSize ?? 0, cb?.selfSize ?? 0];
+        const retainedSizeB = cb?.retainedSize ?? 0;
+        const h = known.held?.get(name);
+        all.push({ name, countA, countB, countDelta: countB - countA, selfSizeA, selfSizeB, selfSizeDelta: selfSizeB - selfSizeA, retainedSizeB, retainedSizeDelta: retainedSizeB - (ca?.retainedSize ?? 0), heldByNew: known.held === null ? null : (h?.held ?? 0), holderDepth: h?.depth ?? null, retainerPath: null });
+      }
+      all.sort((x, y) => y.selfSizeDelta - x.selfSizeDelta || y.countDelta - x.countDelta || x.name.localeCompare(y.name));
+      classes = rankGrowers(all).slice(0, Math.max(0, opts.top));
+      samples = classes
+        .slice(0, RETAINER_PATHS)
+        .filter((c) => c.countDelta > 0 && b.classes.has(c.name))
+        .map((delta) => {
+          const summary = b.classes.get(delta.name)!;
+          return { delta, candidates: a.maxId === null ? [newestInstance(graph, summary.index, delta.name)].filter((n): n is number => n !== null) : typicalNewInstances(graph, summary.index, summary.count, a.maxId) };
+        });
+      return { parsed: p, lite: known };
+    },
+  );
+  // The wasm graph is freed: walk the paths on the typed-array graph, one edge closer to the root at each step.
+  const retainers = indexRetainers(lite.graph);
+  const walked: Array<{ delta: ClassDelta; steps: RetainerStep[] }> = [];
+  for (const s of samples) {
+    const closest = [...s.candidates].sort((x, y) => (lite.distance[x] ?? 0) - (lite.distance[y] ?? 0))[0];
+    const steps = closest === undefined ? null : findRetainerSteps(lite.graph, retainers, lite.distance, closest);
+    if (steps && steps.length > 0) walked.push({ delta: s.delta, steps });
+  }
+  const names = pathNames(lite.graph, walked.map((w) => w.steps));
+  for (const w of walked) w.delta.retainerPath = formatRetainerPath(w.steps, names);
+  return { a: { path: pathA, ...a.totals }, b: { path: pathB, ...bTotals }, classes };
+}
+
+async function withGraph<P, T>(file: string, before: ((parsed: Parsed) => P) | null, fn: (graph: Graph, parsed: Parsed, prepared: P) => T): Promise<T> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -85,13 +146,17 @@ async function withGraph<T>(file: string, fn: (graph: Graph, buf: Buffer) => T):
     throw new SpiderdError('SPIDERD_HEAP_PARSE_FAILED', `${file} is not a V8 .heapsnapshot file`);
   }
   let graph: Graph;
+  let parsed: Parsed;
+  let prepared: P;
   try {
+    parsed = { buf, meta: readMeta(buf) };
+    prepared = (before?.(parsed) ?? null) as P;
     graph = decode_bytes(buf);
   } catch (err) {
     throw new SpiderdError('SPIDERD_HEAP_PARSE_FAILED', `cannot parse ${file} as a heap snapshot: ${String((err as Error)?.message ?? err)}`, { cause: err });
   }
   try {
-    return fn(graph, buf);
+    return fn(graph, parsed, prepared);
   } finally {
     graph.free();
   }
@@ -120,18 +185,19 @@ function summarize(graph: Graph, withRetained: boolean): { classes: Map<string, 
   return { classes, totals: { nodes, totalSelfSize } };
 }
 
-function addRetainerPaths(graph: Graph, buf: Buffer, growers: ClassDelta[], classes: Map<string, ClassSummary>): void {
-  const found: Array<{ delta: ClassDelta; steps: RetainerStep[] }> = [];
-  for (const delta of growers) {
-    const summary = classes.get(delta.name);
-    if (!summary) continue;
-    const sample = newestInstance(graph, summary.index, delta.name);
-    if (sample === null) continue;
-    const steps = findRetainerSteps(graph, sample);
-    if (steps) found.push({ delta, steps });
+/**
+ * Typical pieces of the growth: the new instances (id above sinceId) that retain at least half
+ * as much as the biggest one. The path is walked from the one closest to a GC root: the last
+ * timer added to a linked list is one link from its list, one in the middle hundreds.
+ */
+function typicalNewInstances(graph: Graph, classIndex: number, count: number, sinceId: number): number[] {
+  const fresh: Array<{ index: number; retained: number }> = [];
+  for (const node of graph.class_children(classIndex, 0, Math.min(count, NEW_INSTANCES), WasmSortBy.RetainedSize)) {
+    if (node.id > sinceId) fresh.push({ index: node.index, retained: Number(node.retained_size) });
+    node.free();
   }
-  const names = edgeNames(buf, found.flatMap((f) => edgeQueries(f.steps)));
-  for (const f of found) f.delta.retainerPath = formatRetainerPath(f.steps, names);
+  const top = fresh[0]?.retained ?? 0;
+  return fresh.filter((n) => n.retained >= top / 2).map((n) => n.index);
 }
 
 /** The instance with the highest object id among a sample: V8 ids grow with allocation, so it is likely one of the new ones. */
