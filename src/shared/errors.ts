@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   SPIDERD_SNAPSHOT_FAILED: 'writing a heap snapshot or profile failed',
   SPIDERD_HEAP_PARSE_FAILED: 'a .heapsnapshot file could not be read or parsed',
   SPIDERD_INTERNAL: 'an unexpected error (a bug); the cause is attached',
+  SPIDERD_SNAPSHOT_BUDGET_IN_USE: "the snapshot directory's file or byte budget is taken by files in use",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
