@@ -61,6 +61,12 @@ const schema = z.object({
   snapshotMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
   snapshotMinIntervalMs: int(0, 86_400_000),
   handler: z.string().min(1).optional(),
+  /** Sentinel: jobs between two post-GC measurements (a full GC is forced when V8 ran none). */
+  leakPointEveryJobs: int(10, 10_000_000),
+  /** Sentinel: share of wall time forced GCs may take, after a process's start allowance. */
+  leakGcBudgetPercent: z.coerce.number().min(0).max(50),
+  /** Sentinel: longest pause for one investigation snapshot; a bigger heap gets a sampling profile instead. */
+  leakMaxPauseMs: int(0, 3_600_000),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -98,12 +104,15 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   maxJobsPerWorker: 0,
   recycleOnLeak: false,
   leakSentinel: true,
-  leakWarmupJobs: 500,
+  leakWarmupJobs: 1000,
   leakThresholdMbPer1kJobs: 5,
   leakSnapshotGapJobs: 200,
   snapshotMaxFiles: 20,
   snapshotMaxBytes: 4 * 1024 ** 3,
   snapshotMinIntervalMs: 600_000,
+  leakPointEveryJobs: 200,
+  leakGcBudgetPercent: 1.5,
+  leakMaxPauseMs: 15_000,
 };
 
 /** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
@@ -146,6 +155,9 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   snapshotMaxBytes: 'SPIDERD_SNAPSHOT_MAX_BYTES',
   snapshotMinIntervalMs: 'SPIDERD_SNAPSHOT_MIN_INTERVAL_MS',
   handler: 'SPIDERD_HANDLER',
+  leakPointEveryJobs: 'SPIDERD_LEAK_POINT_EVERY_JOBS',
+  leakGcBudgetPercent: 'SPIDERD_LEAK_GC_BUDGET_PERCENT',
+  leakMaxPauseMs: 'SPIDERD_LEAK_MAX_PAUSE_MS',
 };
 
 /** The command-line flag for each key that has one (config-flags.ts defines them for commander). */
