@@ -89,7 +89,7 @@ export interface BudgetReserve {
 
 export interface BudgetOutcome {
   deleted: string[];
-  /** Still over the budget: what is left is in use (protected or pinned). */
+  /** Still over the budget because of files in use (protected or pinned) that were kept. */
   over: boolean;
 }
 
@@ -125,7 +125,8 @@ export async function enforceBudget(dir: string, limits: SnapshotLimits, reserve
       bytes -= f.bytes;
     }
   }
-  return { deleted, over: over() };
+  // A file bigger than the whole budget on its own is still written (and kept); files in use are what can block.
+  return { deleted, over: over() && count > 0 };
 }
 
 /** Makes room for a file about to be written, or refuses (SPIDERD_SNAPSHOT_BUDGET_IN_USE). */

@@ -14,10 +14,11 @@
  *    cache a handler keeps (an LRU of 1,000 pages grows like a leak until it is full).
  *  - Theil-Sen slope (median of pairwise slopes), not least squares: a point taken while many
  *    pages were in flight sits high; the median ignores a few such points.
- *  - The noise is measured (spread of the points around the line) and the slope must clear the
- *    threshold by a margin that grows with the noise and shrinks with more points (Student t at
- *    95%): a busy process with 128 pages in flight needs more points than a quiet one, a big leak
- *    fewer. Detection is thus counted in work done and in evidence, not in wall time.
+ *  - The noise is measured (spread of the points around the line, and the step-to-step spread
+ *    over the process's longer history) and the slope must clear the threshold by a margin that
+ *    grows with the noise and shrinks with more points (Student t at 95%): a busy process with
+ *    128 pages in flight needs more points than a quiet one, a big leak fewer. Detection is thus
+ *    counted in work done and in evidence, not in wall time.
  *  - Growth must still be there in the recent half of the window: a cache that filled and then
  *    stayed flat is not a leak.
  */
@@ -79,6 +80,8 @@ const NOISE_FLOOR_MB = { heap: 0.25, external: 0.25, rss: 1 } as const;
 export const DEFAULT_MIN_POINTS = 4;
 export const DEFAULT_MIN_SPAN_JOBS = 500;
 export const DEFAULT_WINDOW_POINTS = 16;
+/** Points (warm-up included) from which the step-to-step noise is also estimated. */
+const HISTORY_POINTS = 64;
 
 export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions): GrowthAssessment {
   const minPoints = options.minPoints ?? DEFAULT_MIN_POINTS;
@@ -93,9 +96,10 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
       : `${points.length} of ${minPoints} post-GC points over ${jobsSpan} of ${minSpan} jobs`;
     return { ...base, verdict: 'warming up', note, heap: null, external: null, rss: null };
   }
-  const heap = fitSeries(points, (p) => p.heap, NOISE_FLOOR_MB.heap);
-  const external = fitSeries(points, (p) => p.external, NOISE_FLOOR_MB.external);
-  const rss = fitSeries(points, (p) => p.rss, NOISE_FLOOR_MB.rss);
+  const history = all.slice(-HISTORY_POINTS);
+  const heap = fitSeries(points, (p) => p.heap, NOISE_FLOOR_MB.heap, history);
+  const external = fitSeries(points, (p) => p.external, NOISE_FLOOR_MB.external, history);
+  const rss = fitSeries(points, (p) => p.rss, NOISE_FLOOR_MB.rss, history);
   const t = options.thresholdMbPer1kJobs;
   const leaking = (f: SeriesFit | null) => f !== null && f.mbPer1kJobs > t && f.lowerMbPer1kJobs > t / 2 && (f.recentMbPer1kJobs ?? 0) > t / 2;
   const small = (f: SeriesFit | null) => f === null || f.mbPer1kJobs < t / 2;
@@ -115,12 +119,12 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
   return { ...base, ...fits, verdict: 'ok', note: `post-GC heap flat (${fmt(heap?.mbPer1kJobs ?? 0)} MB/1k jobs, noise ${fmt(heap?.noiseMb ?? 0)} MB, ${points.length} points)` };
 }
 
-function fitSeries(points: readonly GrowthPoint[], y: (p: GrowthPoint) => number, noiseFloorMb: number): SeriesFit | null {
+function fitSeries(points: readonly GrowthPoint[], y: (p: GrowthPoint) => number, noiseFloorMb: number, history: readonly GrowthPoint[]): SeriesFit | null {
   const xs = points.map((p) => p.jobs / 1000);
   const ys = points.map((p) => y(p) / MB);
   const fit = theilSen(xs, ys);
   if (!fit) return null;
-  const noise = Math.max(fit.noise, noiseFloorMb);
+  const noise = Math.max(fit.noise, noiseFloorMb, stepNoise(history.map((p) => y(p) / MB)));
   const error = slopeErrorFor(xs, noise);
   const half = median(xs);
   const recent = points.length >= 4 ? theilSen(xs.filter((x) => x >= half), ys.filter((_, i) => xs[i]! >= half)) : null;
@@ -132,6 +136,18 @@ function fitSeries(points: readonly GrowthPoint[], y: (p: GrowthPoint) => number
     noiseMb: noise,
     mbPerHour: byTime?.slope ?? null,
   };
+}
+
+/**
+ * Noise from consecutive differences (a trend cancels out of them): 1.4826 x the median
+ * absolute deviation of the steps, over sqrt(2). Uses the process's longer history, so four
+ * points that happen to line up do not make a busy process look quiet. 0 with too few steps.
+ */
+function stepNoise(ys: readonly number[]): number {
+  if (ys.length < 6) return 0;
+  const steps = ys.slice(1).map((y, i) => y - ys[i]!);
+  const mid = median(steps);
+  return (1.4826 * median(steps.map((d) => Math.abs(d - mid)))) / Math.SQRT2;
 }
 
 function slopeErrorFor(xs: readonly number[], noise: number): number {
