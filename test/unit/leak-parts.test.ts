@@ -85,8 +85,9 @@ describe('rankGrowers', () => {
       delta('Element', { countDelta: 9000, selfSizeDelta: MB, heldByNew: 6 * MB, holderDepth: null }),
       delta('Cheerio', { countDelta: 200, heldByNew: 16.9 * MB, holderDepth: 1 }),
       delta('RetainedPage', { countDelta: 200, heldByNew: 17 * MB, holderDepth: 0 }),
-      delta('system / Context', { countDelta: 10, heldByNew: 16.95 * MB, holderDepth: 1 }),
+      delta('system / Context', { countDelta: 10, heldByNew: 17.1 * MB, holderDepth: 0 }),
     ]);
+    // system / Context holds a little more, at the same depth: a named class still names the culprit better.
     assert.deepEqual(ranked.map((c) => c.name), ['RetainedPage', 'system / Context', 'Cheerio', 'Element', '(string)']);
   });
 

@@ -42,9 +42,11 @@ export function rankGrowers(classes: readonly ClassDelta[]): ClassDelta[] {
   const knowsNew = classes.some((c) => c.heldByNew !== null);
   const weight = (c: ClassDelta) => (knowsNew ? (c.heldByNew ?? 0) : c.retainedSizeDelta);
   const depth = (c: ClassDelta) => c.holderDepth ?? Number.POSITIVE_INFINITY;
+  // Among equals, a named class (a record, a Timeout) names the culprit better than a V8 category.
+  const category = (c: ClassDelta) => (HOLDER_CATEGORIES.has(c.name) ? 1 : 0);
   const holders = classes
     .filter((c) => c.countDelta > 0 && weight(c) > 0 && (knowsNew ? isHolderCandidate(c.name) : !isInternalClass(c.name)))
-    .sort((x, y) => depth(x) - depth(y) || weight(y) - weight(x) || y.countDelta - x.countDelta || x.name.localeCompare(y.name));
+    .sort((x, y) => depth(x) - depth(y) || category(x) - category(y) || weight(y) - weight(x) || y.countDelta - x.countDelta || x.name.localeCompare(y.name));
   const chosen = new Set(holders);
   return [...holders, ...classes.filter((c) => !chosen.has(c))];
 }
