@@ -45,7 +45,7 @@ describe('GcBudget', () => {
 });
 
 describe('confirmGrowth', () => {
-  const at = (jobs: number, heapMb: number, externalMb = 5, rssMb = 200) => ({ jobs, heap: heapMb * MB, external: externalMb * MB, rss: rssMb * MB });
+  const at = (jobs: number, heapMb: number, externalMb = 5, offHeapMb = 100) => ({ jobs, heap: heapMb * MB, external: externalMb * MB, offHeapRss: offHeapMb * MB, offHeapRssAfter: offHeapMb * MB });
 
   it('confirms heap growth of at least half the threshold per 1,000 jobs between the clean measurements', () => {
     const g = confirmGrowth(at(1600, 50), at(1800, 52), ['heap'], 5);
@@ -60,6 +60,12 @@ describe('confirmGrowth', () => {
   it('confirms native growth on external memory, not on a flat heap', () => {
     assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 20, 12), ['native'], 5).confirmed, true);
     assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 22, 10), ['native'], 5).confirmed, false);
+  });
+
+  it("compares off-heap RSS from after snapshot A's write (which leaves RSS higher) to before B's", () => {
+    const a = { ...at(1600, 20), offHeapRss: 100 * MB, offHeapRssAfter: 180 * MB };
+    assert.equal(confirmGrowth(a, at(1800, 20, 5, 180.5), ['native'], 5).confirmed, false, 'the snapshot, not a leak');
+    assert.equal(confirmGrowth(a, at(1800, 20, 5, 184), ['native'], 5).confirmed, true, '+20 MB per 1,000 jobs outside the heap');
   });
 });
 

@@ -13,7 +13,7 @@ import { SpiderdError } from '../errors.js';
 import { heldByNew } from './new-holders.js';
 import { pathNames } from './path-names.js';
 import { isHolderCandidate, rankGrowers } from './rank-growers.js';
-import { findRetainerSteps, formatRetainerPath, indexRetainers, type RetainerStep } from './retainer-path.js';
+import { findRetainerSteps, foldSteps, formatRetainerPath, indexRetainers, type RetainerStep } from './retainer-path.js';
 import { distancesFromRoot, maxNodeId, readMeta, SnapshotGraph, type SnapshotMeta } from './snapshot-graph.js';
 
 export interface ClassDelta {
@@ -126,9 +126,8 @@ export async function diffHeapSnapshotsInProcess(pathA: string, pathB: string, o
   const retainers = indexRetainers(lite.graph);
   const walked: Array<{ delta: ClassDelta; steps: RetainerStep[] }> = [];
   for (const s of samples) {
-    const closest = [...s.candidates].sort((x, y) => (lite.distance[x] ?? 0) - (lite.distance[y] ?? 0))[0];
-    const steps = closest === undefined ? null : findRetainerSteps(lite.graph, retainers, lite.distance, closest);
-    if (steps && steps.length > 0) walked.push({ delta: s.delta, steps });
+    const steps = typicalPath(s.candidates.map((c) => findRetainerSteps(lite.graph, retainers, lite.distance, c)), s.delta.name);
+    if (steps) walked.push({ delta: s.delta, steps: foldSteps(lite.graph, steps) });
   }
   const names = pathNames(lite.graph, walked.map((w) => w.steps));
   for (const w of walked) w.delta.retainerPath = formatRetainerPath(w.steps, names);
@@ -186,9 +185,10 @@ function summarize(graph: Graph, withRetained: boolean): { classes: Map<string, 
 }
 
 /**
- * Typical pieces of the growth: the new instances (id above sinceId) that retain at least half
- * as much as the biggest one. The path is walked from the one closest to a GC root: the last
- * timer added to a linked list is one link from its list, one in the middle hundreds.
+ * Typical pieces of the growth: the new instances (id above sinceId) whose retained size is
+ * within a factor of two of the median new instance's (the leak makes most of them; a lone
+ * logger buffer is not typical). The path is walked from the one closest to a GC root: the
+ * last timer added to a linked list is one link from its list, one in the middle hundreds.
  */
 function typicalNewInstances(graph: Graph, classIndex: number, count: number, sinceId: number): number[] {
   const fresh: Array<{ index: number; retained: number }> = [];
@@ -196,8 +196,38 @@ function typicalNewInstances(graph: Graph, classIndex: number, count: number, si
     if (node.id > sinceId) fresh.push({ index: node.index, retained: Number(node.retained_size) });
     node.free();
   }
-  const top = fresh[0]?.retained ?? 0;
-  return fresh.filter((n) => n.retained >= top / 2).map((n) => n.index);
+  const mid = fresh[Math.floor(fresh.length / 2)]?.retained ?? 0;
+  const typical = fresh.filter((n) => n.retained >= mid / 2 && n.retained <= mid * 2);
+  // An even spread of at most PATH_SAMPLES of them.
+  const step = Math.max(1, typical.length / PATH_SAMPLES);
+  const picked: number[] = [];
+  for (let i = 0; i < typical.length && picked.length < PATH_SAMPLES; i += step) picked.push(typical[Math.floor(i)]!.index);
+  return picked;
+}
+
+/** Instances whose paths vote for the class's typical path. */
+const PATH_SAMPLES = 16;
+
+/**
+ * The path most of the sampled instances share (what holds them, past links between instances
+ * of the class itself, as in a linked list of timers), the shortest of those: a lone instance
+ * held elsewhere (a logger's buffer among leaked page copies) does not speak for the class.
+ */
+function typicalPath(paths: Array<RetainerStep[] | null>, className: string): RetainerStep[] | null {
+  const signature = (steps: RetainerStep[]) =>
+    steps
+      .filter((s) => s.holderName !== className)
+      .slice(0, 2)
+      .map((s) => `${s.holderName}/${s.edgeType}`)
+      .join(' <- ');
+  const votes = new Map<string, RetainerStep[][]>();
+  for (const p of paths) {
+    if (!p || p.length === 0) continue;
+    const key = signature(p);
+    votes.set(key, [...(votes.get(key) ?? []), p]);
+  }
+  const winner = [...votes.values()].sort((a, b) => b.length - a.length)[0];
+  return winner ? winner.sort((a, b) => a.length - b.length)[0]! : null;
 }
 
 /** The instance with the highest object id among a sample: V8 ids grow with allocation, so it is likely one of the new ones. */

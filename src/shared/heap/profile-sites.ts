@@ -2,7 +2,8 @@
  * Allocation sites from a sampling heap profile (pure). The profile holds a sample of the
  * objects allocated since it started that are still alive, each with its allocation stack;
  * each sample is charged to the innermost user frame on its stack when there is one (a handler
- * calling into cheerio or Node), else to the innermost frame with a script. Taken with no page
+ * calling into cheerio or Node), else to the innermost frame of spiderd or a library (the code
+ * that called into Node: spiderd's decoder rather than Node's TextDecoder), else to Node's. Taken with no page
  * in flight, what a handler allocated and is still alive is what it keeps. Memory a handler
  * keeps but spiderd or cheerio allocated (a page's HTML pinned by a short slice, a parsed
  * document kept in a record) stays with their frames here; the snapshot's retainer path tells
@@ -45,7 +46,12 @@ export function sitesFromProfile(profile: SamplingProfile, ownScripts: readonly 
     if (node.selfSize > 0) {
       sampledBytes += node.selfSize;
       const inner = [...frames].reverse();
-      const frame = inner.find((f) => codeOrigin(f.url, ownScripts) === 'user') ?? inner.find((f) => codeOrigin(f.url, ownScripts) !== 'native') ?? node.callFrame;
+      const origin = (f: Frame) => codeOrigin(f.url, ownScripts);
+      const frame =
+        inner.find((f) => origin(f) === 'user') ??
+        inner.find((f) => origin(f) === 'library' || origin(f) === 'spiderd') ??
+        inner.find((f) => origin(f) !== 'native') ??
+        node.callFrame;
       const line = frame.lineNumber >= 0 ? frame.lineNumber + 1 : 0;
       const site = `${frame.functionName || '(anonymous)'} (${frame.url}:${line})`;
       const entry = sites.get(site) ?? { site, origin: codeOrigin(frame.url, ownScripts), function: frame.functionName, file: frame.url, line, bytes: 0, stacks: 0 };

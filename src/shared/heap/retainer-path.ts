@@ -20,10 +20,14 @@ export interface RetainerStep {
   /** Edge type name (context, property, element, internal, ...). */
   edgeType: string;
   child: number;
+  /** Consecutive identical steps folded into this one (a linked list): 1 for a single step. */
+  repeat: number;
 }
 
-/** The longest path reported. */
+/** The longest path reported (after folding repeated steps). */
 export const MAX_STEPS = 12;
+/** The longest walk (a path to the root is at most the instance's distance from it). */
+const MAX_WALK = 100_000;
 
 const PREFERENCE: Record<string, number> = { context: 0, property: 1, element: 2, internal: 4, hidden: 5, shortcut: 6 };
 const UNREACHED = 0xffffffff;
@@ -60,7 +64,7 @@ export function indexRetainers(graph: SnapshotGraph): Retainers {
 export function findRetainerSteps(graph: SnapshotGraph, retainers: Retainers, distance: Uint32Array, index: number): RetainerStep[] | null {
   if (distance[index] === UNREACHED || distance[index] === 0) return null;
   const steps: RetainerStep[] = [];
-  for (let node = index; distance[node]! > 1 && steps.length < MAX_STEPS; ) {
+  for (let node = index; distance[node]! > 1 && steps.length < MAX_WALK; ) {
     let best: { holder: number; edge: number; rank: number } | null = null;
     for (let r = retainers.first[node]!; r < retainers.first[node + 1]!; r++) {
       const holder = retainers.from[r]!;
@@ -69,12 +73,32 @@ export function findRetainerSteps(graph: SnapshotGraph, retainers: Retainers, di
       if (best === null || rank < best.rank) best = { holder, edge: retainers.edge[r]!, rank };
     }
     if (best === null) break;
-    steps.push({ holder: best.holder, holderName: '', holderType: graph.typeName(best.holder), edgeType: graph.edgeType(best.edge), child: node });
+    steps.push({ holder: best.holder, holderName: '', holderType: graph.typeName(best.holder), edgeType: graph.edgeType(best.edge), child: node, repeat: 1 });
     node = best.holder;
   }
   const names = scanStrings(graph.buf, new Set(steps.filter((s) => !isString(s.holderType)).map((s) => graph.nameIndex(s.holder)))).byIndex;
   for (const s of steps) s.holderName = isString(s.holderType) ? `(${s.holderType})` : (names.get(graph.nameIndex(s.holder)) ?? '');
   return steps;
+}
+
+/** Folds runs of the same holder class through the same kind of edge (`Timeout (property ._idleNext) x37`), then keeps MAX_STEPS. */
+export function foldSteps(graph: SnapshotGraph, steps: readonly RetainerStep[]): RetainerStep[] {
+  const folded: RetainerStep[] = [];
+  for (const s of steps) {
+    const last = folded[folded.length - 1];
+    if (last && last.holderName === s.holderName && last.edgeType === s.edgeType && s.edgeType !== 'element' && sameEdgeName(graph, last, s)) last.repeat++;
+    else folded.push({ ...s });
+  }
+  return folded.slice(0, MAX_STEPS);
+}
+
+function sameEdgeName(graph: SnapshotGraph, a: RetainerStep, b: RetainerStep): boolean {
+  const name = (s: RetainerStep) => {
+    const [e0, e1] = graph.edgeRange(s.holder);
+    for (let e = e0; e < e1; e++) if (graph.edgeTo(e) === s.child && graph.edgeType(e) === s.edgeType) return graph.edgeName(e);
+    return -1;
+  };
+  return name(a) === name(b);
 }
 
 function isString(type: string): boolean {
@@ -97,7 +121,8 @@ export function formatRetainerPath(steps: RetainerStep[], names: PathNames): str
     const shownBefore = previous?.holderName === 'system / Context' && ownScript !== undefined;
     const script = shownBefore ? undefined : (ownScript ?? (s.holderName === 'system / Context' && next ? names.scripts.get(next.holder) : undefined));
     const where = script === undefined ? '' : ` in ${toPath(script)}`;
-    return `${edge ? `${holder} (${describeEdge(edge)})` : holder}${where}`;
+    const times = s.repeat > 1 ? ` x${s.repeat}` : '';
+    return `${edge ? `${holder} (${describeEdge(edge)})` : holder}${times}${where}`;
   });
 }
 

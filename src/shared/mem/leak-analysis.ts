@@ -7,7 +7,10 @@
  * that moment. Three series are fitted against jobs done (MB per 1,000 jobs):
  *  - heap: V8 heap used right after the GC (JS objects that survived it);
  *  - external: memory outside the V8 heap that V8 accounts for (Buffers, ArrayBuffers);
- *  - rss: the whole process, to catch native growth V8 does not know about.
+ *  - off-heap RSS (RSS minus the V8 heap's committed memory): native growth V8 does not know
+ *    about (an addon, malloc). RSS also follows the heap's own growth, with a lag, and keeps
+ *    pages after a GC; taking the committed heap out leaves what grows outside it. Being the
+ *    noisiest series, it needs twice the points and span before it may suspect anything.
  *
  * Why these rules:
  *  - Only points after `warmupJobs`: code, caches and pools fill first, and so does any bounded
@@ -31,6 +34,8 @@ export interface GrowthPoint {
   heap: number;
   external: number;
   rss: number;
+  /** Physical memory the V8 heap had committed right after the GC. */
+  heapCommitted: number;
 }
 
 export type LeakVerdict = 'warming up' | 'ok' | 'growing' | 'suspected leak';
@@ -99,7 +104,8 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
   const history = all.slice(-HISTORY_POINTS);
   const heap = fitSeries(points, (p) => p.heap, NOISE_FLOOR_MB.heap, history);
   const external = fitSeries(points, (p) => p.external, NOISE_FLOOR_MB.external, history);
-  const rss = fitSeries(points, (p) => p.rss, NOISE_FLOOR_MB.rss, history);
+  const rss = fitSeries(points, (p) => p.rss - p.heapCommitted, NOISE_FLOOR_MB.rss, history);
+  const rssEnough = points.length >= 2 * minPoints && jobsSpan >= 2 * minSpan;
   const t = options.thresholdMbPer1kJobs;
   const leaking = (f: SeriesFit | null) => f !== null && f.mbPer1kJobs > t && f.lowerMbPer1kJobs > t / 2 && (f.recentMbPer1kJobs ?? 0) > t / 2;
   const small = (f: SeriesFit | null) => f === null || f.mbPer1kJobs < t / 2;
@@ -107,10 +113,10 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
   const kinds: LeakKind[] = [];
   if (leaking(heap)) kinds.push('heap');
   // Native: V8's external memory (Buffers), or the whole process while heap and external stay flat.
-  if (leaking(external) || (leaking(rss) && small(heap) && small(external))) kinds.push('native');
+  if (leaking(external) || (rssEnough && leaking(rss) && small(heap) && small(external))) kinds.push('native');
   const fits = { heap, external, rss };
   if (kinds.length > 0) {
-    const parts = kinds.map((k) => (k === 'heap' ? `post-GC heap ${describe(heap!)}` : leaking(external) ? `native (external) memory ${describe(external!)}` : `native memory outside V8 (rss ${describe(rss!)})`));
+    const parts = kinds.map((k) => (k === 'heap' ? `post-GC heap ${describe(heap!)}` : leaking(external) ? `native (external) memory ${describe(external!)}` : `native memory outside V8 (off-heap rss ${describe(rss!)})`));
     return { ...base, ...fits, kinds, verdict: 'suspected leak', note: `${parts.join('; ')}, above ${t} MB/1k jobs (${points.length} points over ${jobsSpan} jobs)` };
   }
   const grow = Math.max(0.5, t / 5);

@@ -5,6 +5,7 @@
  * (announced to the supervisor first). Every step is timed and logged: how long the process
  * took no new pages, and how long its event loop was blocked.
  */
+import v8 from 'node:v8';
 import type { Logger } from '../../shared/logger.js';
 import type { WrittenSnapshot } from '../../shared/heap/write-snapshot.js';
 import type { PostGcPoints } from './post-gc-points.js';
@@ -22,6 +23,10 @@ export interface CleanMeasure {
   jobs: number;
   heap: number;
   external: number;
+  /** Off-heap RSS (RSS minus the heap's committed memory) right after the GC, before any snapshot. */
+  offHeapRss: number;
+  /** The same once the step is over: writing a snapshot leaves RSS higher for a while. */
+  offHeapRssAfter: number;
   rss: number;
   /** Waiting for the in-flight pages. */
   drainMs: number;
@@ -50,6 +55,8 @@ export async function cleanPause(deps: PauseDeps, step: PauseStep): Promise<Clea
   try {
     const gc = deps.points.fullGc(`leak investigation measurement ${step.label}`);
     const mu = process.memoryUsage();
+    const offHeap = () => process.memoryUsage.rss() - v8.getHeapStatistics().total_physical_size;
+    const offHeapRss = offHeap();
     await step.afterGc?.();
     const snapshot = step.write ? await step.write() : null;
     const m: CleanMeasure = {
@@ -57,6 +64,8 @@ export async function cleanPause(deps: PauseDeps, step: PauseStep): Promise<Clea
       jobs: deps.jobsDone(),
       heap: gc?.heap ?? mu.heapUsed,
       external: gc?.external ?? mu.external,
+      offHeapRss,
+      offHeapRssAfter: offHeap(),
       rss: mu.rss,
       drainMs: Math.round(drained - t0),
       gcMs: Math.round(gc?.costMs ?? 0),

@@ -11,7 +11,9 @@ export interface Measure {
   jobs: number;
   heap: number;
   external: number;
-  rss: number;
+  /** Off-heap RSS at the start of the step (B) and at its end (A: after its snapshot, which leaves RSS higher). */
+  offHeapRss: number;
+  offHeapRssAfter: number;
 }
 
 export interface Growth {
@@ -30,11 +32,11 @@ export function confirmGrowth(a: Measure, b: Measure, kinds: readonly LeakKind[]
   const per1k = (from: number, to: number) => Math.round(((to - from) / MB / jobs) * 1000 * 100) / 100;
   const heap = per1k(a.heap, b.heap);
   const external = per1k(a.external, b.external);
-  const rss = per1k(a.rss, b.rss);
+  const rss = per1k(a.offHeapRssAfter, b.offHeapRss);
   const half = thresholdMbPer1kJobs / 2;
   const heapGrew = kinds.includes('heap') && heap >= half;
   const nativeGrew = kinds.includes('native') && (external >= half || rss >= thresholdMbPer1kJobs);
   const confirmed = heapGrew || nativeGrew;
-  const note = `+${heap} MB heap, +${external} MB external, +${rss} MB rss per 1,000 jobs over ${jobs} jobs with no page in flight${confirmed ? '' : ` (below ${half})`}`;
+  const note = `+${heap} MB heap, +${external} MB external, +${rss} MB off-heap rss per 1,000 jobs over ${jobs} jobs with no page in flight${confirmed ? '' : ` (below ${half})`}`;
   return { jobs, heapMbPer1kJobs: heap, externalMbPer1kJobs: external, rssMbPer1kJobs: rss, confirmed, note };
 }

@@ -2,8 +2,10 @@
  * How an investigation gathers its evidence (pure): two heap snapshots with allocation tracking
  * between them, unless the heap is too big for that. A snapshot blocks the process about 1 s per
  * 20 MB of heap (dev machine), and diffing two needs about 12x the file size in RAM (in a child
- * process): above leakMaxPauseMs, or without that much free memory, the investigation uses V8's
- * sampling heap profiler alone, and the report says so and why.
+ * process): above leakMaxPauseMs, or without that much free memory, or when writing one would
+ * take the process over its --max-worker-memory limit (serializing a snapshot needs about the
+ * heap's size again), the investigation uses V8's sampling heap profiler alone, and the report
+ * says so and why.
  */
 import { SNAPSHOT_BYTES_PER_MS } from '../../shared/heap/write-snapshot.js';
 
@@ -14,7 +16,7 @@ export const DIFF_RAM_FACTOR = 12;
 
 const MB = 1024 * 1024;
 
-export function planEvidence(heapUsedBytes: number, maxPauseMs: number, freeMemBytes: number): EvidencePlan {
+export function planEvidence(heapUsedBytes: number, maxPauseMs: number, freeMemBytes: number, rss: { bytes: number; limitBytes: number } = { bytes: 0, limitBytes: 0 }): EvidencePlan {
   const writeMs = heapUsedBytes / SNAPSHOT_BYTES_PER_MS;
   if (writeMs > maxPauseMs) {
     return { kind: 'sampling profile', why: `a ${(heapUsedBytes / MB).toFixed(0)} MB heap would take about ${(writeMs / 1000).toFixed(1)} s to snapshot, above SPIDERD_LEAK_MAX_PAUSE_MS (${(maxPauseMs / 1000).toFixed(1)} s)` };
@@ -22,6 +24,9 @@ export function planEvidence(heapUsedBytes: number, maxPauseMs: number, freeMemB
   const diffBytes = DIFF_RAM_FACTOR * heapUsedBytes;
   if (diffBytes > freeMemBytes) {
     return { kind: 'sampling profile', why: `diffing two snapshots of a ${(heapUsedBytes / MB).toFixed(0)} MB heap needs about ${(diffBytes / MB).toFixed(0)} MB of RAM; ${(freeMemBytes / MB).toFixed(0)} MB is free` };
+  }
+  if (rss.limitBytes > 0 && rss.bytes + heapUsedBytes > rss.limitBytes) {
+    return { kind: 'sampling profile', why: `writing a snapshot of a ${(heapUsedBytes / MB).toFixed(0)} MB heap would take rss (${(rss.bytes / MB).toFixed(0)} MB) over the --max-worker-memory limit (${(rss.limitBytes / MB).toFixed(0)} MB)` };
   }
   return { kind: 'heap snapshots' };
 }

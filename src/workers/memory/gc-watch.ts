@@ -15,6 +15,8 @@ export interface GcPoint {
   heap: number;
   /** External memory (Buffers, ArrayBuffers, ...) V8 knew of right after the GC. */
   external: number;
+  /** Physical memory the heap had committed right after the GC. */
+  heapCommitted: number;
   /** The GC's pause on the main thread, ms. */
   costMs: number;
 }
@@ -22,7 +24,7 @@ export interface GcPoint {
 interface GcEntry {
   gcType: string;
   cost: number;
-  afterGC: { heapStatistics: { usedHeapSize: number; externalMemory?: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number; externalMemory?: number; totalPhysicalSize: number } };
 }
 
 export class GcWatch {
@@ -42,7 +44,7 @@ export class GcWatch {
     for (const e of result?.statistics ?? []) {
       if (e.gcType !== 'MarkSweepCompact') continue;
       const h = e.afterGC.heapStatistics;
-      points.push({ jobs, at, heap: h.usedHeapSize, external: h.externalMemory ?? 0, costMs: e.cost / 1000 });
+      points.push({ jobs, at, heap: h.usedHeapSize, external: h.externalMemory ?? 0, heapCommitted: h.totalPhysicalSize, costMs: e.cost / 1000 });
     }
     return points;
   }

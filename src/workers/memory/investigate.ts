@@ -44,6 +44,8 @@ export interface InvestigationDeps extends Omit<LeakSentinelDeps, 'onRecycle'> {
 
 export interface Investigation {
   onJobDone(jobsDone: number): void;
+  /** True once the evidence is in (after snapshot B): only the diff and the report are left. */
+  readonly finishing: boolean;
   abort(): void;
   /** Rejects when a step failed. */
   done: Promise<InvestigationOutcome>;
@@ -68,6 +70,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
   const { config, log, assessment } = deps;
   const seq = ++sequence;
   let aborted = false;
+  let finishing = false;
   let gap: { until: number; resolve(): void } | null = null;
   let stopDiff: () => void = () => undefined;
   let rejectAbortion: () => void = () => undefined;
@@ -115,7 +118,8 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     const files: string[] = [];
     let reported = false;
     const jobsAtDetection = deps.jobsDone();
-    const plan = planEvidence(process.memoryUsage().heapUsed, config.leakMaxPauseMs, os.freemem());
+    const mem = process.memoryUsage();
+    const plan = planEvidence(mem.heapUsed, config.leakMaxPauseMs, os.freemem(), { bytes: mem.rss, limitBytes: config.maxWorkerMemoryMb * 1024 * 1024 });
     /** Prepares a snapshot (checks, pin, budget) before the pause; its write() comes in the pause. */
     const prepare = async (label: 'a' | 'b') => {
       const stem = snapshotStem({ daemonId: deps.daemonId, workerId: deps.workerId, pid: process.pid, at: new Date(), jobsDone: deps.jobsDone(), label: `leak-${seq}-${label}` });
@@ -135,6 +139,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
       let profile: SamplingProfile | null = null;
       const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profile = await session.samplingProfile()), ...(writeB ? { write: writeB } : {}), resume: false });
       await session.close(); // sampling off; object ids forgotten only now (the diff tells new objects by their ids)
+      finishing = true;
       const growth = confirmGrowth(a, b, assessment.kinds, config.leakThresholdMbPer1kJobs);
       if (!growth.confirmed) {
         log.info({ growth }, `leak sentinel: suspected leak not confirmed: ${growth.note}; nothing reported`);
@@ -182,6 +187,9 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     onJobDone(jobsDone) {
       const g = gap as { until: number; resolve(): void } | null;
       if (g && jobsDone >= g.until) g.resolve();
+    },
+    get finishing() {
+      return finishing;
     },
     abort() {
       aborted = true;

@@ -16,6 +16,7 @@ const ANNOUNCE_GC_ABOVE_BYTES = 768 * 1024 * 1024;
 export interface MeasuredGc {
   heap: number;
   external: number;
+  heapCommitted: number;
   costMs: number;
 }
 
@@ -48,7 +49,7 @@ export class PostGcPoints {
       const m = this.fullGc('a leak sentinel measurement');
       if (m) {
         this.budget.spent(m.costMs, Date.now());
-        this.push({ jobs, at: now, heap: m.heap, external: m.external, rss: process.memoryUsage.rss() });
+        this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss() });
         added++;
       }
     }
@@ -69,7 +70,7 @@ export class PostGcPoints {
     const costMs = performance.now() - t0;
     this.watch.take(0); // the forced GC's own report: measured here instead
     const after = v8.getHeapStatistics();
-    return { heap: after.used_heap_size, external: after.external_memory, costMs };
+    return { heap: after.used_heap_size, external: after.external_memory, heapCommitted: after.total_physical_size, costMs };
   }
 
   stop(): void {
@@ -80,7 +81,7 @@ export class PostGcPoints {
     const natural = this.watch.take(jobs, now);
     if (natural.length === 0) return 0;
     const rss = process.memoryUsage.rss();
-    for (const gc of natural) this.push({ jobs, at: now, heap: gc.heap, external: gc.external, rss });
+    for (const gc of natural) this.push({ jobs, at: now, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss });
     return natural.length;
   }
 

@@ -9,6 +9,7 @@
  * before it stores a report, and with recycleOnLeak the process is then recycled.
  * At most one investigation per snapshotMinIntervalMs.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../shared/config.js';
 import type { Db } from '../../shared/db/client.js';
 import { coerceError } from '../../shared/errors.js';
@@ -129,6 +130,9 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
       points.stop();
       const inv = current as Investigation | null;
       if (inv) {
+        // Past snapshot B only the diff and the report are left: let them land (a recycle for
+        // --max-worker-memory must not lose the report), within the longest pause allowed.
+        if (inv.finishing) await Promise.race([inv.done.catch(() => undefined), sleep(config.leakMaxPauseMs, undefined, { ref: false })]);
         inv.abort();
         await inv.done.catch(() => undefined);
       }
