@@ -19,7 +19,7 @@ import { createTestDatabase, queryDb, type TestDatabase } from '../helpers/db.js
 import { deletePrefix, testPrefix } from '../helpers/redis.js';
 import { BIN, envFor, runCli, startDaemon, type Daemon, type TestEnv } from '../helpers/spiderd.js';
 
-const PAGES = 2000;
+const PAGES = 1500;
 const FAST = ['--per-host-delay', '0', '--per-host-concurrency', '16'];
 const handlerPath = (name: string) => fileURLToPath(new URL(`../fixtures/handlers/${name}.js`, import.meta.url));
 

@@ -77,6 +77,8 @@ describe('planEvidence', () => {
     assert.match(slow.kind === 'sampling profile' ? slow.why : '', /600 MB heap would take about 31\.5 s to snapshot, above SPIDERD_LEAK_MAX_PAUSE_MS \(15\.0 s\)/);
     const tight = planEvidence(100 * MB, 15_000, 512 * MB);
     assert.match(tight.kind === 'sampling profile' ? tight.why : '', /needs about 1200 MB of RAM/);
+    const limited = planEvidence(100 * MB, 15_000, 8 * 1024 * MB, { bytes: 250 * MB, limitBytes: 500 * MB });
+    assert.match(limited.kind === 'sampling profile' ? limited.why : '', /would take rss \(250 MB\) over the --max-worker-memory limit \(500 MB\)/);
   });
 });
 
