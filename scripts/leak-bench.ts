@@ -6,7 +6,8 @@
  * kind: pages at detection and at the report, MB leaked before the report, pause and snapshot
  * figures, and the report's three names.
  * Flags: --rate N (pages/s, default 500; 0 = flat out), --concurrency N (16), --jobs N (6000),
- * --kinds a,b (default: every fixture), --clean-jobs N (pages of the clean run, default 40000).
+ * --kinds a,b (default: every fixture; an absolute path runs that handler module),
+ * --clean-jobs N (pages of the clean run, default 40000).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,10 +40,10 @@ for (const kind of values.kinds.split(',')) {
     continue;
   }
   for (const row of r.reports) {
-    const f = row.figures as { growth?: { heapMbPer1kJobs: number; externalMbPer1kJobs: number }; pauses?: Array<{ label: string; pauseMs: number; writeMs: number | null; drainMs: number; gcMs: number; snapshotBytes: number | null; heapMb: number }>; diffMs?: number; evidenceNote?: string };
+    const f = row.figures as { growth?: { heapMbPer1kJobs: number; externalMbPer1kJobs: number }; pauses?: Array<{ label: string; jobs: number; pauseMs: number; writeMs: number | null; drainMs: number; gcMs: number; snapshotBytes: number | null; heapMb: number }>; diffMs?: number; evidenceNote?: string };
     const rate = Math.max(f.growth?.heapMbPer1kJobs ?? 0, 0) + Math.max(f.growth?.externalMbPer1kJobs ?? 0, 0);
     console.log(`  report #${row.id} (${row.kind}, ${row.evidence}): detected at ${row.jobs_at_detection} pages, stored at ${row.jobs_done} pages; about ${((rate * row.jobs_done) / 1000).toFixed(0)} MB leaked by then (+${rate.toFixed(1)} MB per 1,000 pages)`);
-    for (const p of f.pauses ?? []) console.log(`  pause ${p.label}: ${p.pauseMs} ms (in-flight ${p.drainMs} ms, GC ${p.gcMs} ms${p.writeMs === null ? '' : `, snapshot ${p.writeMs} ms, ${((p.snapshotBytes ?? 0) / MB).toFixed(1)} MB`}); heap ${p.heapMb} MB`);
+    for (const p of f.pauses ?? []) console.log(`  pause ${p.label} at ${p.jobs} pages: ${p.pauseMs} ms (in-flight ${p.drainMs} ms, GC ${p.gcMs} ms${p.writeMs === null ? '' : `, snapshot ${p.writeMs} ms, ${((p.snapshotBytes ?? 0) / MB).toFixed(1)} MB`}); heap ${p.heapMb} MB`);
     console.log(`  diff ${f.diffMs ?? '?'} ms${f.evidenceNote ? `; ${f.evidenceNote}` : ''}`);
     console.log(`  growing class: ${row.growing_class}`);
     console.log(`  retainer path: ${(row.retainer_path ?? []).join(' <- ')}`);
@@ -71,7 +72,7 @@ async function runKind(kind: string, maxJobs: number): Promise<{ done: Extract<H
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spiderd-leakbench-'));
   try {
     await migrate(dbUrl);
-    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn' } };
+    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn' } };
     const child = fork(HOST, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let done: Extract<HostMessage, { type: 'done' }> | null = null;
     child.on('message', (m: HostMessage) => {

@@ -5,8 +5,8 @@
  * arrays, buffer bytes) rather than what holds it. A diff should name the holder first: among
  * the classes that gained instances, the one whose retained size grew the most, i.e. the
  * object the leaking code keeps adding (a record class, a Timeout, a listener closure, the
- * sliced string that pins a page, a Buffer). Pure payload and the VM's own categories never
- * qualify, nor do the generic containers (Array, Object, Map...), which hold everything.
+ * sliced string that pins a page, a Buffer, or plain arrays kept by the thousand). Pure
+ * payload and the VM's own categories never qualify.
  */
 import type { ClassDelta } from './diff-core.js';
 
@@ -25,8 +25,11 @@ export function isInternalClass(name: string): boolean {
   return name === '' || name.startsWith('(') || name.startsWith('system /') || BUILTINS.has(name);
 }
 
+/** Generic containers, as holders: only when their new instances hold the growth (a leak of plain arrays or objects). */
+const CONTAINERS = new Set(['Array', 'Object', 'Map', 'Set']);
+
 export function isHolderCandidate(name: string): boolean {
-  return HOLDER_CATEGORIES.has(name) || !isInternalClass(name);
+  return HOLDER_CATEGORIES.has(name) || CONTAINERS.has(name) || !isInternalClass(name);
 }
 
 /**
@@ -42,8 +45,8 @@ export function rankGrowers(classes: readonly ClassDelta[]): ClassDelta[] {
   const knowsNew = classes.some((c) => c.heldByNew !== null);
   const weight = (c: ClassDelta) => (knowsNew ? (c.heldByNew ?? 0) : c.retainedSizeDelta);
   const depth = (c: ClassDelta) => c.holderDepth ?? Number.POSITIVE_INFINITY;
-  // Among equals, a named class (a record, a Timeout) names the culprit better than a V8 category.
-  const category = (c: ClassDelta) => (HOLDER_CATEGORIES.has(c.name) ? 1 : 0);
+  // Among equals, a named class (a record, a Timeout) names the culprit better than a generic container, and that better than a V8 category.
+  const category = (c: ClassDelta) => (HOLDER_CATEGORIES.has(c.name) ? 2 : CONTAINERS.has(c.name) ? 1 : 0);
   const holders = classes
     .filter((c) => c.countDelta > 0 && weight(c) > 0 && (knowsNew ? isHolderCandidate(c.name) : !isInternalClass(c.name)))
     .sort((x, y) => depth(x) - depth(y) || category(x) - category(y) || weight(y) - weight(x) || y.countDelta - x.countDelta || x.name.localeCompare(y.name));

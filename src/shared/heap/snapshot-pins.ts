@@ -15,8 +15,8 @@ export class SnapshotPin {
   private readonly names = new Set<string>();
   private released = false;
 
-  constructor(private readonly dir: string) {
-    this.file = path.join(dir, `.spiderd-pin-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  constructor(dir: string) {
+    this.file = path.join(path.resolve(dir), `.spiderd-pin-${process.pid}-${randomBytes(4).toString('hex')}.json`);
   }
 
   /** Pins a file name (before the file is written, so a concurrent pass cannot take it). */

@@ -42,23 +42,35 @@ export interface PauseStep {
   label: string;
   /** Runs right after the measurement's full GC (when only live objects are left), before the snapshot. */
   afterGc?: () => Promise<void>;
-  /** Writes the snapshot, if this step takes one. */
-  write?: () => Promise<WrittenSnapshot>;
+  /**
+   * Prepares the snapshot, if this step takes one, and returns its write. Runs while in-flight
+   * pages drain: on a busy process every turn of the event loop lets many pages finish, so
+   * nothing is awaited between deciding to pause and pausing.
+   */
+  prepare?: () => Promise<() => Promise<WrittenSnapshot>>;
   /** Resume jobs at the end (false: the caller keeps them paused). */
   resume: boolean;
 }
 
 export async function cleanPause(deps: PauseDeps, step: PauseStep): Promise<CleanMeasure> {
   const t0 = performance.now();
-  await deps.pauseJobs();
-  const drained = performance.now();
+  const pausing = deps.pauseJobs();
+  let drained = t0;
+  const finished = pausing.then(() => (drained = performance.now()));
+  let write: (() => Promise<WrittenSnapshot>) | null = null;
+  try {
+    write = step.prepare ? await step.prepare() : null;
+  } finally {
+    await finished.catch(() => undefined);
+  }
+  await pausing;
   try {
     const gc = deps.points.fullGc(`leak investigation measurement ${step.label}`);
     const mu = process.memoryUsage();
     const offHeap = () => process.memoryUsage.rss() - v8.getHeapStatistics().total_physical_size;
     const offHeapRss = offHeap();
     await step.afterGc?.();
-    const snapshot = step.write ? await step.write() : null;
+    const snapshot = write ? await write() : null;
     const m: CleanMeasure = {
       label: step.label,
       jobs: deps.jobsDone(),

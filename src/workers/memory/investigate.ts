@@ -21,7 +21,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError } from '../../shared/errors.js';
 import { HeapSession, type SamplingProfile } from '../../shared/heap/heap-session.js';
 import { limitsFrom } from '../../shared/heap/perform-action.js';
-import { ensureSnapshotDir } from '../../shared/heap/snapshot-dir.js';
 import { SnapshotPin } from '../../shared/heap/snapshot-pins.js';
 import { prepareHeapSnapshot, snapshotStem } from '../../shared/heap/write-snapshot.js';
 import type { GrowthAssessment } from '../../shared/mem/leak-analysis.js';
@@ -109,35 +108,29 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
       return { kind: 'aborted' };
     }
     const session = new HeapSession();
-    const dir = await ensureSnapshotDir(config.snapshotDir).catch((err: unknown) => {
-      release();
-      void session.close();
-      throw err;
-    });
-    const pin = new SnapshotPin(dir);
+    const pin = new SnapshotPin(config.snapshotDir);
     const files: string[] = [];
     let reported = false;
     const jobsAtDetection = deps.jobsDone();
     const mem = process.memoryUsage();
     const plan = planEvidence(mem.heapUsed, config.leakMaxPauseMs, os.freemem(), { bytes: mem.rss, limitBytes: config.maxWorkerMemoryMb * 1024 * 1024 });
-    /** Prepares a snapshot (checks, pin, budget) before the pause; its write() comes in the pause. */
-    const prepare = async (label: 'a' | 'b') => {
+    /** Prepares a snapshot (checks, pin, budget) while the jobs drain; its write() comes once they have. */
+    const prepare = (label: 'a' | 'b') => async () => {
       const stem = snapshotStem({ daemonId: deps.daemonId, workerId: deps.workerId, pid: process.pid, at: new Date(), jobsDone: deps.jobsDone(), label: `leak-${seq}-${label}` });
       const what = `leak investigation snapshot ${label.toUpperCase()}`;
-      const prepared = await prepareHeapSnapshot(dir, stem, limitsFrom(config), { pin, protect: files.map((f) => path.basename(f)), beforeBlock: (ms) => deps.announceBlocking(ms, what) });
+      const prepared = await prepareHeapSnapshot(config.snapshotDir, stem, limitsFrom(config), { pin, protect: files.map((f) => path.basename(f)), beforeBlock: (ms) => deps.announceBlocking(ms, what) });
       files.push(prepared.path);
       return prepared.write;
     };
     try {
       const snapshots = plan.kind === 'heap snapshots';
       if (!snapshots) log.warn({ why: plan.why }, `leak sentinel: no heap snapshots (${plan.why}); using the sampling heap profiler alone`);
-      const a = await cleanPause(pauseDeps, { label: 'A', ...(snapshots ? { write: await prepare('a') } : {}), resume: false });
+      const a = await cleanPause(pauseDeps, { label: 'A', ...(snapshots ? { prepare: prepare('a') } : {}), resume: false });
       await session.startSampling(SAMPLING_INTERVAL);
       pauseDeps.resumeJobs();
       await waitForGap(a.jobs + config.leakSnapshotGapJobs);
-      const writeB = snapshots ? await prepare('b') : null;
       let profile: SamplingProfile | null = null;
-      const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profile = await session.samplingProfile()), ...(writeB ? { write: writeB } : {}), resume: false });
+      const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profile = await session.samplingProfile()), ...(snapshots ? { prepare: prepare('b') } : {}), resume: false });
       await session.close(); // sampling off; object ids forgotten only now (the diff tells new objects by their ids)
       finishing = true;
       const growth = confirmGrowth(a, b, assessment.kinds, config.leakThresholdMbPer1kJobs);
