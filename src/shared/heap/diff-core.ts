@@ -10,49 +10,14 @@
 import { readFile } from 'node:fs/promises';
 import { WasmSortBy, decode_bytes, type Graph } from '@vscode/v8-heap-parser';
 import { SpiderdError } from '../errors.js';
+import type { ClassDelta, DiffOptions, HeapDiff } from './diff-types.js';
 import { heldByNew } from './new-holders.js';
 import { pathNames } from './path-names.js';
 import { isHolderCandidate, rankGrowers } from './rank-growers.js';
 import { findRetainerSteps, foldSteps, formatRetainerPath, indexRetainers, type RetainerStep } from './retainer-path.js';
 import { distancesFromRoot, maxNodeId, readMeta, SnapshotGraph, type SnapshotMeta } from './snapshot-graph.js';
 
-export interface ClassDelta {
-  name: string;
-  countA: number;
-  countB: number;
-  countDelta: number;
-  selfSizeA: number;
-  selfSizeB: number;
-  selfSizeDelta: number;
-  retainedSizeB: number;
-  /** Retained size in B minus in A: what the class holds that it did not hold before. */
-  retainedSizeDelta: number;
-  /**
-   * Bytes of new objects that the instances created after A reach in B, each counted once (A
-   * and B of one process, with V8's object ids kept between them, as in a leak
-   * investigation); null otherwise.
-   */
-  heldByNew: number | null;
-  /** 0 for the outermost holder among the classes that reach about the most (new-holders.ts), null otherwise. */
-  holderDepth: number | null;
-  retainerPath: string[] | null;
-}
-
-export interface SnapshotSummary {
-  path: string;
-  nodes: number;
-  totalSelfSize: number;
-}
-
-export interface HeapDiff {
-  a: SnapshotSummary;
-  b: SnapshotSummary;
-  /**
-   * Culprit first: holders that gained instances, by retained growth; then every other class
-   * by self-size growth (see rank-growers.ts).
-   */
-  classes: ClassDelta[];
-}
+export type { ClassDelta, DiffOptions, HeapDiff, SnapshotSummary } from './diff-types.js';
 
 /** Growers that get a retainer path (the walk costs a little per class). */
 export const RETAINER_PATHS = 5;
@@ -61,15 +26,6 @@ const SAMPLE_INSTANCES = 200;
 /** Instances (largest retained first) looked at to pick the newest of a class. */
 const NEW_INSTANCES = 5000;
 
-export interface DiffOptions {
-  top: number;
-  /**
-   * A and B come from one process that kept V8's object ids between them (a leak
-   * investigation): objects with an id above A's highest are new, which ranks holders by what
-   * their new instances retain.
-   */
-  sameProcess?: boolean;
-}
 
 interface ClassSummary {
   count: number;

@@ -5,9 +5,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SpiderdError, type ErrorCode } from '../errors.js';
-import type { HeapDiff } from './diff-core.js';
+import type { HeapDiff } from './diff-types.js';
 
-export type { ClassDelta, DiffOptions, HeapDiff, SnapshotSummary } from './diff-core.js';
+export type { ClassDelta, DiffOptions, HeapDiff, SnapshotSummary } from './diff-types.js';
 export { diffHeapSnapshotsInProcess } from './diff-core.js';
 
 type ThreadAnswer = { ok: true; diff: HeapDiff } | { ok: false; code: ErrorCode; message: string };

@@ -8,7 +8,7 @@
  * sliced string that pins a page, a Buffer, or plain arrays kept by the thousand). Pure
  * payload and the VM's own categories never qualify.
  */
-import type { ClassDelta } from './diff-core.js';
+import type { ClassDelta } from './diff-types.js';
 
 /** Builtins and generic containers: they hold everything, so they never name a culprit by themselves. */
 const BUILTINS = new Set([

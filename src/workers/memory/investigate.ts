@@ -31,7 +31,7 @@ import { gatherCulprit } from './gather-culprit.js';
 import { tryLockHeap } from './heap-lock.js';
 import { shortPath, storeLeakReport } from './leak-report.js';
 import type { PostGcPoints } from './post-gc-points.js';
-import type { LeakSentinelDeps } from './sentinel.js';
+import type { LeakSentinelDeps } from './sentinel-deps.js';
 
 export type InvestigationOutcome = { kind: 'reported'; reportId: number; detail: string } | { kind: 'not confirmed' } | { kind: 'aborted' };
 

@@ -10,33 +10,16 @@
  * At most one investigation per snapshotMinIntervalMs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db/client.js';
 import { coerceError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { assessGrowth, type GrowthAssessment } from '../../shared/mem/leak-analysis.js';
 import { leakStateFrom, type InvestigationPhase, type LeakState } from '../../shared/mem/leak-state.js';
 import { GcBudget, loadForceGc } from './gc-probe.js';
 import { runInvestigation, type Investigation } from './investigate.js';
 import { PostGcPoints } from './post-gc-points.js';
+import type { LeakSentinelDeps } from './sentinel-deps.js';
 
-export interface LeakSentinelDeps {
-  config: Config;
-  daemonId: string;
-  workerId: string;
-  log: Logger;
-  db: Db;
-  jobsDone(): number;
-  /** Stops taking jobs and waits for in-flight ones (a snapshot blocks the process for seconds). */
-  pauseJobs(): Promise<void>;
-  resumeJobs(): void;
-  /** Tells the supervisor's watchdog that the event loop is about to block on purpose. */
-  announceBlocking(expectedMs: number, what: string): void;
-  /** Called once, after the report is stored, when config.recycleOnLeak is set. */
-  onRecycle(detail: string): void;
-  /** The crawl this process is working on, if it knows one (stored with the report). */
-  crawlId?(): number | null;
-}
+export type { LeakSentinelDeps } from './sentinel-deps.js';
+
 
 export interface LeakSentinel {
   /** After every finished job (cheap: evaluates every EVAL_EVERY_JOBS jobs). */
