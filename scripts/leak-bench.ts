@@ -34,7 +34,7 @@ console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().lengt
 for (const kind of values.kinds.split(',')) {
   const jobs = kind === 'clean' ? Number(values['clean-jobs']) : Number(values.jobs);
   const r = await runKind(kind, jobs);
-  console.log(`\n${kind}: ${r.done?.jobsDone ?? '?'} pages in ${((r.done?.elapsedMs ?? 0) / 1000).toFixed(1)} s, peak RSS ${((r.done?.peakRss ?? 0) / MB).toFixed(0)} MB; verdicts ${JSON.stringify(r.done?.verdicts ?? {})}`);
+  console.log(`\n${kind}: ${r.done?.jobsDone ?? '?'} pages in ${((r.done?.elapsedMs ?? 0) / 1000).toFixed(1)} s, peak RSS ${((r.done?.peakRss ?? 0) / MB).toFixed(0)} MB; verdicts ${JSON.stringify(r.done?.verdicts ?? {})}; ${r.done?.forcedGcs ?? 0} forced GCs (${r.done?.forcedGcMs ?? 0} ms)`);
   if (r.reports.length === 0) {
     console.log('  no leak report');
     continue;

@@ -63,7 +63,7 @@ const schema = z.object({
   handler: z.string().min(1).optional(),
   /** Sentinel: jobs between two post-GC measurements (a full GC is forced when V8 ran none). */
   leakPointEveryJobs: int(10, 10_000_000),
-  /** Sentinel: share of wall time forced GCs may take, after a process's start allowance. */
+  /** Sentinel: share of wall time forced GCs may cost (pause and after-effect), after a process's start allowance. */
   leakGcBudgetPercent: z.coerce.number().min(0).max(50),
   /** Sentinel: longest pause for one investigation snapshot; a bigger heap gets a sampling profile instead. */
   leakMaxPauseMs: int(0, 3_600_000),
@@ -111,7 +111,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   snapshotMaxBytes: 4 * 1024 ** 3,
   snapshotMinIntervalMs: 600_000,
   leakPointEveryJobs: 200,
-  leakGcBudgetPercent: 1.5,
+  leakGcBudgetPercent: 1,
   leakMaxPauseMs: 15_000,
 };
 

@@ -22,7 +22,7 @@ const SPIDERD_FILE = pathToFileURL(fileURLToPath(new URL('../../src/workers/fetc
 const HANDLER_FILE = 'file:///srv/handlers/extract.mjs';
 
 describe('GcBudget', () => {
-  const options = { warmupJobs: 1000, pointEveryJobs: 200, budgetPercent: 1.5, startAllowanceMs: 100 };
+  const options = { warmupJobs: 1000, pointEveryJobs: 200, budgetPercent: 1, startAllowanceMs: 1000 };
 
   it('forces nothing before the warm-up, then one GC per pointEveryJobs at most', () => {
     const b = new GcBudget(options, 0);
@@ -32,15 +32,15 @@ describe('GcBudget', () => {
     assert.equal(b.due(1200, 1000, true, 0), true);
   });
 
-  it('spends the start allowance only while the evidence is short or suspicious, then keeps to budgetPercent of wall time', () => {
+  it('charges each forced GC its pause plus the after-effect; spends the start allowance only while the evidence is short or suspicious, then keeps to budgetPercent of wall time', () => {
     const b = new GcBudget(options, 0);
     b.spent(40, 0);
-    b.spent(40, 0); // 80 of the 100 ms allowance
-    assert.equal(b.due(1400, 1200, true, 0), false, 'the allowance cannot pay for another 40 ms GC');
-    assert.equal(b.due(1400, 1200, false, 1000), false, 'not urgent: 1 s of wall time buys 15 ms only');
-    assert.equal(b.due(1400, 1200, false, 6000), true, 'after 6 s, two GCs worth at most are saved up');
+    b.spent(40, 0); // 2 x (40 + 300) = 680 of the 1,000 ms allowance
+    assert.equal(b.due(1400, 1200, true, 0), false, 'the allowance cannot pay for another 340 ms');
+    assert.equal(b.due(1400, 1200, false, 10_000), false, 'not urgent: 10 s of wall time buys 100 ms only');
+    assert.equal(b.due(1400, 1200, false, 40_000), true, 'after 34 s the steady budget pays for one');
     assert.equal(b.forced, 2);
-    assert.equal(b.forcedMs, 80);
+    assert.equal(b.forcedMs, 80, 'the pauses');
   });
 });
 

@@ -6,14 +6,20 @@
  * So when no major GC gave a point for pointEveryJobs jobs, the sentinel forces one, if the
  * budget allows it:
  *  - none before the warm-up (those points would not be used);
- *  - steady budget: forced GC time may take budgetPercent of wall time (a token bucket that
- *    holds at most a few GCs' worth);
+ *  - steady budget: forced GCs may cost budgetPercent of wall time (a token bucket that holds
+ *    at most two GCs' worth);
  *  - while the evidence is short or suspicious ('warming up', 'growing': `urgent`), a one-off
  *    allowance of startAllowanceMs per process may be spent on top, so the first verdict
  *    comes within the 2,500-page bar even at 500 pages/s. A process whose heap stays flat
- *    spends only a few points' worth of it.
- * A full GC costs about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
- * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB, measured); each one is timed and charged.
+ *    spends about four GCs' worth of it.
+ * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
+ * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause: it
+ * frees the per-page objects that optimized code embedded (htmlparser2's parser of a page
+ * long gone, ...), and V8 deoptimizes that code ("reason: weak objects", about 27 functions per
+ * GC) and optimizes it again. Measured on the bench: forcing a full GC every 2 s cost a crawler
+ * 18% of its pages, about 0.3 s each. So each forced GC is charged its pause plus
+ * AFTER_EFFECT_MS, and the process gets few: about four in its first 2,000 pages (the 2,500-page
+ * bar needs them), then one every half minute or so.
  *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
  * Jest's leak detector does); the process need not be started with --expose-gc. Without it
@@ -47,8 +53,10 @@ export interface GcBudgetOptions {
   startAllowanceMs: number;
 }
 
-/** What a forced GC is assumed to cost before one has been measured. */
+/** What a forced GC's pause is assumed to be before one has been measured. */
 const FIRST_COST_MS = 25;
+/** Throughput a forced GC costs beyond its pause (deoptimized code optimized again), measured on the bench. */
+export const AFTER_EFFECT_MS = 300;
 
 /** The steady bucket holds at most this many forced GCs' worth. */
 const STEADY_CAP_GCS = 2;
@@ -57,7 +65,9 @@ export class GcBudget {
   private steadyMs = 0;
   private allowanceMs: number;
   private refilledAt: number;
-  private lastCostMs = FIRST_COST_MS;
+  /** Cost (pause + after-effect) of the last forced GC. */
+  private lastCostMs = FIRST_COST_MS + AFTER_EFFECT_MS;
+  /** Forced GCs so far, and their pauses (ms). */
   forced = 0;
   forcedMs = 0;
 
@@ -69,23 +79,24 @@ export class GcBudget {
     this.refilledAt = now;
   }
 
-  /** True when a point is due (no major GC for pointEveryJobs jobs) and a forced GC fits the budget. */
-  due(jobs: number, lastPointJobs: number | null, urgent: boolean, now = Date.now()): boolean {
+  /** True when a point is due (no major GC for `spacingJobs`, pointEveryJobs by default) and a forced GC fits the budget. */
+  due(jobs: number, lastPointJobs: number | null, urgent: boolean, now = Date.now(), spacingJobs = this.options.pointEveryJobs): boolean {
     this.refill(now);
     if (jobs < this.options.warmupJobs) return false;
-    if (lastPointJobs !== null && jobs - lastPointJobs < this.options.pointEveryJobs) return false;
+    if (lastPointJobs !== null && jobs - lastPointJobs < spacingJobs) return false;
     return this.steadyMs >= this.lastCostMs || (urgent && this.steadyMs + this.allowanceMs >= this.lastCostMs);
   }
 
-  /** Charges a forced GC's measured main-thread time (the steady bucket first). */
-  spent(costMs: number, now = Date.now()): void {
+  /** Charges a forced GC: its measured pause plus AFTER_EFFECT_MS (the steady bucket first). */
+  spent(pauseMs: number, now = Date.now()): void {
+    const costMs = pauseMs + AFTER_EFFECT_MS;
     this.refill(now);
     const fromSteady = Math.min(Math.max(this.steadyMs, 0), costMs);
     this.steadyMs -= fromSteady;
     this.allowanceMs = Math.max(0, this.allowanceMs - (costMs - fromSteady));
     this.lastCostMs = Math.max(1, costMs);
     this.forced++;
-    this.forcedMs += costMs;
+    this.forcedMs += pauseMs;
   }
 
   private refill(now: number): void {

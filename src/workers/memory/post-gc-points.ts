@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import type { GrowthPoint } from '../../shared/mem/leak-analysis.js';
+import type { ForceMode } from './force-mode.js';
 import { GcBudget, type ForceGc } from './gc-probe.js';
 import { GcWatch } from './gc-watch.js';
 
@@ -40,12 +41,11 @@ export class PostGcPoints {
 
   /**
    * Records the major GCs V8 ran since the last call and, when a point is due and the budget
-   * allows, forces one ('never': during an investigation; 'urgent': the evidence is short or
-   * suspicious, gc-probe.ts). Returns how many points were added.
+   * allows, forces one (force-mode.ts). Returns how many points were added.
    */
-  collect(jobs: number, force: 'never' | 'steady' | 'urgent', now = Date.now()): number {
+  collect(jobs: number, force: ForceMode, now = Date.now()): number {
     let added = this.addNatural(jobs, now);
-    if (force !== 'never' && this.forceGc && this.budget.due(jobs, this.last?.jobs ?? null, force === 'urgent', now)) {
+    if (force.mode !== 'never' && this.forceGc && this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) {
       const m = this.fullGc('a leak sentinel measurement');
       if (m) {
         this.budget.spent(m.costMs, Date.now());

@@ -2,7 +2,7 @@
  * The leak sentinel, inside each crawler process. It evaluates by work done, not by wall
  * time: every EVAL_EVERY_JOBS finished jobs and at every memory sample, whichever comes
  * first. Each evaluation records the major GCs V8 ran since the last one, forces a full GC
- * when no point came for leakPointEveryJobs jobs (within the GC budget, gc-probe.ts), and runs
+ * when a point is due (force-mode.ts, within the GC budget of gc-probe.ts), and runs
  * THE leak analysis (shared/mem/leak-analysis.ts) on the points. Its state is published in
  * every memory sample (`spiderd mem` prints it). A 'suspected leak' starts an investigation
  * (investigate.ts) at once; the investigation confirms the growth on clean measurements
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError } from '../../shared/errors.js';
 import { assessGrowth, type GrowthAssessment } from '../../shared/mem/leak-analysis.js';
 import { leakStateFrom, type InvestigationPhase, type LeakState } from '../../shared/mem/leak-state.js';
+import { forceMode } from './force-mode.js';
 import { GcBudget, loadForceGc } from './gc-probe.js';
 import { runInvestigation, type Investigation } from './investigate.js';
 import { PostGcPoints } from './post-gc-points.js';
@@ -33,8 +34,8 @@ export interface LeakSentinel {
 
 /** Jobs between two evaluations (reading V8's GC reports costs microseconds). */
 export const EVAL_EVERY_JOBS = 25;
-/** Forced GC time a process may spend, on top of the steady budget, while its evidence is short or suspicious. */
-export const START_ALLOWANCE_MS = 600;
+/** Forced GC cost (pause + after-effect, gc-probe.ts) a process may spend on top of the steady budget while its evidence is short or suspicious: about five GCs. */
+export const START_ALLOWANCE_MS = 1_700;
 
 export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
   const { config, log } = deps;
@@ -85,8 +86,8 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     if (closed || recycled) return;
     lastEvalJobs = jobs;
     const investigating = current !== null;
-    const urgent = assessment.verdict === 'warming up' || assessment.verdict === 'growing';
-    if (points.collect(jobs, investigating ? 'never' : urgent ? 'urgent' : 'steady') === 0) return;
+    const mode = forceMode(points.points, assessment, investigating, { warmupJobs: config.leakWarmupJobs, pointEveryJobs: config.leakPointEveryJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs });
+    if (points.collect(jobs, mode) === 0) return;
     assessment = assessGrowth(points.points, options);
     log.debug({ leak: state(), postGcHeap: points.last?.heap ?? null }, 'leak sentinel: evaluated');
     if (investigating || assessment.verdict !== 'suspected leak') return;
