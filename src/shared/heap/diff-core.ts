@@ -13,7 +13,7 @@ import { SpiderdError } from '../errors.js';
 import type { ClassDelta, DiffOptions, HeapDiff } from './diff-types.js';
 import { heldByNew } from './new-holders.js';
 import { pathNames } from './path-names.js';
-import { isHolderCandidate, rankGrowers } from './rank-growers.js';
+import { holderWeight, isHolderCandidate, rankGrowers } from './rank-growers.js';
 import { findRetainerSteps, foldSteps, formatRetainerPath, indexRetainers, type RetainerStep } from './retainer-path.js';
 import { distancesFromRoot, maxNodeId, readMeta, SnapshotGraph, type SnapshotMeta } from './snapshot-graph.js';
 
@@ -52,7 +52,7 @@ export async function diffHeapSnapshotsInProcess(pathA: string, pathB: string, o
       // Before the wasm parse: the typed-array graph, distances from the root, and what new objects hold.
       const graph = new SnapshotGraph(p.buf, p.meta);
       const distance = distancesFromRoot(graph);
-      return { graph, distance, held: a.maxId === null ? null : heldByNew(graph, a.maxId, isHolderCandidate) };
+      return { graph, distance, held: a.maxId === null ? null : heldByNew(graph, a.maxId, isHolderCandidate, holderWeight) };
     },
     (graph, p, known) => {
       const b = summarize(graph, true);

@@ -33,7 +33,12 @@ const REACHES = 0.5;
 /** Classes walked (the ones with the most new instances among the candidates). */
 const MAX_CLASSES = 30;
 
-export function heldByNew(graph: SnapshotGraph, sinceId: number, isCandidate: (className: string) => boolean): Map<string, HeldGrowth> {
+/**
+ * `weight` scales a class's reach when choosing the classes that reach about the most: a generic
+ * container (a new Array) reaches every structure the process built in the gap, so it leads only
+ * when it reaches clearly more than any named class (rank-growers.ts gives it half weight).
+ */
+export function heldByNew(graph: SnapshotGraph, sinceId: number, isCandidate: (className: string) => boolean, weight: (className: string) => number = () => 1): Map<string, HeldGrowth> {
   const isNew = (node: number) => graph.id(node) > sinceId && !skipped(graph.typeName(node));
   const newOfKey = new Map<string, number[]>();
   for (let node = 0; node < graph.nodeCount; node++) {
@@ -77,8 +82,9 @@ export function heldByNew(graph: SnapshotGraph, sinceId: number, isCandidate: (c
     }
     return { name: c.name, count: c.nodes.length, held, reached };
   });
-  const most = walks.reduce((m, w) => Math.max(m, w.held), 0);
-  const near = walks.map((w, i) => i).filter((i) => walks[i]!.held >= NEAR_TOP * most);
+  const score = (w: (typeof walks)[number]) => w.held * weight(w.name);
+  const most = walks.reduce((m, w) => Math.max(m, score(w)), 0);
+  const near = walks.map((w, i) => i).filter((i) => score(walks[i]!) >= NEAR_TOP * most);
   const reaches = (x: number, y: number) => walks[x]!.reached[y]! >= REACHES * walks[y]!.count;
   const out = new Map<string, HeldGrowth>();
   walks.forEach((w, i) => {

@@ -32,6 +32,11 @@ export function isHolderCandidate(name: string): boolean {
   return HOLDER_CATEGORIES.has(name) || CONTAINERS.has(name) || !isInternalClass(name);
 }
 
+/** How much a class's reach counts when choosing the culprit: a generic container's half (new-holders.ts). */
+export function holderWeight(name: string): number {
+  return CONTAINERS.has(name) ? 0.5 : 1;
+}
+
 /**
  * Holders that gained instances come first: by what their new instances hold when the diff
  * knows which instances are new (one process's snapshots, see new-holders.ts), otherwise
