@@ -9,8 +9,10 @@
  *  - external: memory outside the V8 heap that V8 accounts for (Buffers, ArrayBuffers);
  *  - off-heap RSS (RSS minus the V8 heap's committed memory): native growth V8 does not know
  *    about (an addon, malloc). RSS also follows the heap's own growth, with a lag, and keeps
- *    pages after a GC; taking the committed heap out leaves what grows outside it. Being the
- *    noisiest series, it needs twice the points and span before it may suspect anything.
+ *    pages after a GC; taking the committed heap out leaves what grows outside it. It is the
+ *    noisiest series (allocator arenas settle for thousands of pages), so it may only suspect a
+ *    leak on a full window of points spanning 3,000 jobs, with the lower end of its interval
+ *    above the whole threshold: native leaks through Buffers show in `external` long before.
  *
  * Why these rules:
  *  - Only points after `warmupJobs`: code, caches and pools fill first, and so does any bounded
@@ -105,15 +107,16 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
   const heap = fitSeries(points, (p) => p.heap, NOISE_FLOOR_MB.heap, history);
   const external = fitSeries(points, (p) => p.external, NOISE_FLOOR_MB.external, history);
   const rss = fitSeries(points, (p) => p.rss - p.heapCommitted, NOISE_FLOOR_MB.rss, history);
-  const rssEnough = points.length >= 2 * minPoints && jobsSpan >= 2 * minSpan;
+  const rssEnough = points.length >= (options.windowPoints ?? DEFAULT_WINDOW_POINTS) && jobsSpan >= 6 * minSpan;
   const t = options.thresholdMbPer1kJobs;
   const leaking = (f: SeriesFit | null) => f !== null && f.mbPer1kJobs > t && f.lowerMbPer1kJobs > t / 2 && (f.recentMbPer1kJobs ?? 0) > t / 2;
   const small = (f: SeriesFit | null) => f === null || f.mbPer1kJobs < t / 2;
+  const rssLeaking = rssEnough && leaking(rss) && rss!.lowerMbPer1kJobs > t;
 
   const kinds: LeakKind[] = [];
   if (leaking(heap)) kinds.push('heap');
   // Native: V8's external memory (Buffers), or the whole process while heap and external stay flat.
-  if (leaking(external) || (rssEnough && leaking(rss) && small(heap) && small(external))) kinds.push('native');
+  if (leaking(external) || (rssLeaking && small(heap) && small(external))) kinds.push('native');
   const fits = { heap, external, rss };
   if (kinds.length > 0) {
     const parts = kinds.map((k) => (k === 'heap' ? `post-GC heap ${describe(heap!)}` : leaking(external) ? `native (external) memory ${describe(external!)}` : `native memory outside V8 (off-heap rss ${describe(rss!)})`));

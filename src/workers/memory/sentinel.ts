@@ -61,7 +61,7 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
   const start = (now: number) => {
     lastStartedAt = now;
     phase = 'running';
-    log.warn({ leak: state() }, `leak sentinel: ${assessment.note}; investigating`);
+    log.info({ leak: state() }, `leak sentinel: ${assessment.note}; investigating (a report follows only if clean measurements confirm it)`);
     current = runInvestigation({ ...deps, points, assessment, isClosed: () => closed });
     current.done
       .then((outcome) => {
