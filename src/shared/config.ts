@@ -104,7 +104,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   maxJobsPerWorker: 0,
   recycleOnLeak: false,
   leakSentinel: true,
-  leakWarmupJobs: 1000,
+  leakWarmupJobs: 800,
   leakThresholdMbPer1kJobs: 5,
   leakSnapshotGapJobs: 200,
   snapshotMaxFiles: 20,
