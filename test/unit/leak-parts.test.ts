@@ -22,7 +22,7 @@ const SPIDERD_FILE = pathToFileURL(fileURLToPath(new URL('../../src/workers/fetc
 const HANDLER_FILE = 'file:///srv/handlers/extract.mjs';
 
 describe('GcBudget', () => {
-  const options = { warmupJobs: 1000, pointEveryJobs: 200, budgetPercent: 1, startAllowanceMs: 1000 };
+  const options = { warmupJobs: 1000, pointEveryJobs: 200, budgetPercent: 1, startAllowanceGcs: 2 };
 
   it('forces nothing before the warm-up, then one GC per pointEveryJobs at most', () => {
     const b = new GcBudget(options, 0);
@@ -32,12 +32,13 @@ describe('GcBudget', () => {
     assert.equal(b.due(1200, 1000, true, 0), true);
   });
 
-  it('charges each forced GC its pause plus the after-effect; spends the start allowance only while the evidence is short or suspicious, then keeps to budgetPercent of wall time', () => {
+  it('spends the start allowance (counted in GCs) only while the evidence is short or suspicious, then charges each forced GC its pause plus the after-effect against budgetPercent of wall time', () => {
     const b = new GcBudget(options, 0);
+    assert.equal(b.due(1000, null, false, 0), false, 'not urgent: nothing saved up yet');
     b.spent(40, 0);
-    b.spent(40, 0); // 2 x (40 + 300) = 680 of the 1,000 ms allowance
-    assert.equal(b.due(1400, 1200, true, 0), false, 'the allowance cannot pay for another 340 ms');
-    assert.equal(b.due(1400, 1200, false, 10_000), false, 'not urgent: 10 s of wall time buys 100 ms only');
+    b.spent(40, 0); // the two GCs of the allowance
+    assert.equal(b.due(1400, 1200, true, 0), false, 'the allowance is spent');
+    assert.equal(b.due(1400, 1200, false, 10_000), false, '10 s of wall time buys 100 ms only, a GC costs 340');
     assert.equal(b.due(1400, 1200, false, 40_000), true, 'after 34 s the steady budget pays for one');
     assert.equal(b.forced, 2);
     assert.equal(b.forcedMs, 80, 'the pauses');

@@ -9,9 +9,9 @@
  *  - steady budget: forced GCs may cost budgetPercent of wall time (a token bucket that holds
  *    at most two GCs' worth);
  *  - while the evidence is short or suspicious ('warming up', 'growing': `urgent`), a one-off
- *    allowance of startAllowanceMs per process may be spent on top, so the first verdict
- *    comes within the 2,500-page bar even at 500 pages/s. A process whose heap stays flat
- *    spends about four GCs' worth of it.
+ *    allowance of startAllowanceGcs forced GCs per process may be spent on top, so the first
+ *    verdict comes within the 2,500-page bar even at 500 pages/s. Counted in GCs, not in ms:
+ *    a leaking process's heap, and so each pause, grows, and it must still get its points.
  * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
  * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause: it
  * frees the per-page objects that optimized code embedded (htmlparser2's parser of a page
@@ -51,7 +51,8 @@ export interface GcBudgetOptions {
   warmupJobs: number;
   pointEveryJobs: number;
   budgetPercent: number;
-  startAllowanceMs: number;
+  /** Forced GCs a process may have on top of the steady budget while its evidence is short or suspicious. */
+  startAllowanceGcs: number;
 }
 
 /** What a forced GC's pause is assumed to be before one has been measured. */
@@ -64,7 +65,7 @@ const STEADY_CAP_GCS = 2;
 
 export class GcBudget {
   private steadyMs = 0;
-  private allowanceMs: number;
+  private allowance: number;
   private refilledAt: number;
   /** Cost (pause + after-effect) of the last forced GC. */
   private lastCostMs = FIRST_COST_MS + AFTER_EFFECT_MS;
@@ -76,7 +77,7 @@ export class GcBudget {
     private readonly options: GcBudgetOptions,
     now = Date.now(),
   ) {
-    this.allowanceMs = options.startAllowanceMs;
+    this.allowance = options.startAllowanceGcs;
     this.refilledAt = now;
   }
 
@@ -85,16 +86,15 @@ export class GcBudget {
     this.refill(now);
     if (jobs < this.options.warmupJobs) return false;
     if (lastPointJobs !== null && jobs - lastPointJobs < spacingJobs) return false;
-    return this.steadyMs >= this.lastCostMs || (urgent && this.steadyMs + this.allowanceMs >= this.lastCostMs);
+    return this.steadyMs >= this.lastCostMs || (urgent && this.allowance > 0);
   }
 
-  /** Charges a forced GC: its measured pause plus AFTER_EFFECT_MS (the steady bucket first). */
+  /** Charges a forced GC: its measured pause plus AFTER_EFFECT_MS to the steady budget, or one GC of the allowance. */
   spent(pauseMs: number, now = Date.now()): void {
     const costMs = pauseMs + AFTER_EFFECT_MS;
     this.refill(now);
-    const fromSteady = Math.min(Math.max(this.steadyMs, 0), costMs);
-    this.steadyMs -= fromSteady;
-    this.allowanceMs = Math.max(0, this.allowanceMs - (costMs - fromSteady));
+    if (this.steadyMs >= costMs) this.steadyMs -= costMs;
+    else this.allowance = Math.max(0, this.allowance - 1);
     this.lastCostMs = Math.max(1, costMs);
     this.forced++;
     this.forcedMs += pauseMs;

@@ -34,8 +34,8 @@ export interface LeakSentinel {
 
 /** Jobs between two evaluations (reading V8's GC reports costs microseconds). */
 export const EVAL_EVERY_JOBS = 25;
-/** Forced GC cost (pause + after-effect, gc-probe.ts) a process may spend on top of the steady budget while its evidence is short or suspicious: about five GCs. */
-export const START_ALLOWANCE_MS = 1_700;
+/** Forced GCs a process may have on top of the steady budget while its evidence is short or suspicious (four give a leak its verdict). */
+export const START_ALLOWANCE_GCS = 6;
 
 export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
   const { config, log } = deps;
@@ -43,7 +43,7 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     warmupJobs: config.leakWarmupJobs,
     pointEveryJobs: config.leakPointEveryJobs,
     budgetPercent: config.leakGcBudgetPercent,
-    startAllowanceMs: START_ALLOWANCE_MS,
+    startAllowanceGcs: START_ALLOWANCE_GCS,
   });
   const points = new PostGcPoints(budget, loadForceGc(), deps.announceBlocking);
   const options = { warmupJobs: config.leakWarmupJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs };
