@@ -238,7 +238,7 @@ export class ChildHandle {
     const decision = afterCrash(this.history, this.startedAt, now, config);
     this.history = decision.history;
     this.state = 'restarting'; // 'failed' only once the give-up is logged: the last failed slot ends the daemon
-    const snapshot = await findOomSnapshot(config.snapshotDir, pid, this.startedAt - 1_000);
+    const snapshot = await findOomSnapshot(config.snapshotDir, pid, this.startedAt - 1_000, { maxFiles: config.snapshotMaxFiles, maxBytes: config.snapshotMaxBytes });
     const why = this.blocked ? 'was killed because its event loop was blocked' : code === 0 ? 'exited without announcing a drain' : snapshot ? 'died out of heap memory' : 'died';
     this.log.error(
       { childPid: pid, exitCode: code, signal, ranMs: now - this.startedAt, lastSample: this.lastSample, fatal: this.fatal, heapSnapshot: snapshot?.path ?? null },

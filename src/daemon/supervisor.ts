@@ -5,11 +5,11 @@
  * first SIGTERM/SIGINT (forced on the second). Resolves with the exit code: 0 after a drain,
  * 1 when every slot failed.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
+import { ensureSnapshotDir } from '../shared/heap/snapshot-dir.js';
 import { redisKeys } from '../shared/keys.js';
 import { onSignals, Resources } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
@@ -61,7 +61,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
   };
   const opened = (async () => {
     const services = await openServices(config, resources, log);
-    await mkdir(config.snapshotDir, { recursive: true, mode: 0o700 });
+    await ensureSnapshotDir(config.snapshotDir); // 0700, owned by this user, not a symlink: snapshots hold every secret a process saw
     const host: ControlHost = { config, daemonId: config.daemonId, log, slots: slotControl.list, sendControl: (id, msg) => slotControl.send(id, msg) };
     resources.add('control channel', await startControlChannel(host), (c) => c.close());
     return services;

@@ -87,6 +87,12 @@ const schema = z.object({
   userAgent: z.string().regex(/^[\x20-\x7e]{1,500}$/, '1-500 printable ASCII characters'),
   /** Directories whose modules a crawl's own --handler may name (the daemon's --handler is trusted as is). */
   handlerDirs: dirList,
+  /** Sentinel: jobs between two post-GC measurements (a full GC is forced when V8 ran none). */
+  leakPointEveryJobs: int(10, 10_000_000),
+  /** Sentinel: share of wall time forced GCs may cost (pause and after-effect), after a process's start allowance. */
+  leakGcBudgetPercent: z.coerce.number().min(0).max(50),
+  /** Sentinel: longest pause for one investigation snapshot; a bigger heap gets a sampling profile instead. */
+  leakMaxPauseMs: int(0, 3_600_000),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -128,7 +134,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   maxJobsPerWorker: 0,
   recycleOnLeak: false,
   leakSentinel: true,
-  leakWarmupJobs: 500,
+  leakWarmupJobs: 800,
   leakThresholdMbPer1kJobs: 5,
   leakSnapshotGapJobs: 200,
   snapshotMaxFiles: 20,
@@ -138,6 +144,9 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   robotsAgent: 'spiderd',
   userAgent: `spiderd/${VERSION}`,
   handlerDirs: [],
+  leakPointEveryJobs: 200,
+  leakGcBudgetPercent: 1,
+  leakMaxPauseMs: 15_000,
 };
 
 /** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
@@ -188,6 +197,9 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   robotsAgent: 'SPIDERD_ROBOTS_AGENT',
   userAgent: 'SPIDERD_USER_AGENT',
   handlerDirs: 'SPIDERD_HANDLER_DIR',
+  leakPointEveryJobs: 'SPIDERD_LEAK_POINT_EVERY_JOBS',
+  leakGcBudgetPercent: 'SPIDERD_LEAK_GC_BUDGET_PERCENT',
+  leakMaxPauseMs: 'SPIDERD_LEAK_MAX_PAUSE_MS',
 };
 
 /** The command-line flag for each key that has one (config-flags.ts defines them for commander). */

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   SPIDERD_ROBOTS_UNAVAILABLE: "the origin's robots.txt could not be fetched (5xx, 429, timeout, network); its pages wait and are tried again",
   SPIDERD_STORE_FAILED: "the page's result could not be written (a bad row); the page is stored failed so the rest of its batch is not lost",
   SPIDERD_WORKER_BLOCKED: "a crawler process's event loop was blocked longer than --blocked-limit; it was killed and replaced",
+  SPIDERD_SNAPSHOT_BUDGET_IN_USE: "the snapshot directory's file or byte budget is taken by files in use",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,3 +1,5 @@
+import type { LeakState } from './mem/leak-state.js';
+
 /** One memory sample of one spiderd process (supervisor or crawler). Bytes unless named. */
 export interface MemSample {
   /** epoch ms */
@@ -13,4 +15,6 @@ export interface MemSample {
   loopDelayMeanMs: number;
   loopDelayP99Ms: number;
   jobsDone: number;
+  /** A crawler process's own leak sentinel state (absent for the supervisor and with the sentinel off). */
+  leak?: LeakState;
 }

@@ -14,10 +14,8 @@ import { startSampler } from '../shared/mem/sampler.js';
 import type { MemSample } from '../shared/mem-sample.js';
 import { handleControl, type ControlContext } from './control.js';
 import { createDrain, type Drain } from './drain.js';
-import { createLeakSentinel } from './memory/sentinel.js';
+import { wireMemory, type MemoryWiring } from './memory/wire-memory.js';
 import { openRuntime, type Runtime } from './runtime.js';
-
-const MB = 1024 * 1024;
 
 interface Running {
   config: Config;
@@ -33,7 +31,6 @@ let log: Logger | null = null;
 /** A drain asked for before the runtime was up; run once it is. */
 let pendingDrain: { reason: DrainReason; graceMs: number } | null = null;
 let draining = false;
-const onSampleHooks: Array<(sample: MemSample) => void> = [];
 
 function send(msg: ChildMessage): void {
   if (!process.connected || !process.send) return;
@@ -89,14 +86,14 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
   const { daemonId, workerId } = msg;
   log = createLogger(config, 'crawler', { daemonId, workerId });
   const resources = new Resources(log);
+  let memory: MemoryWiring | null = null;
   const runtime = openRuntime(config, workerId, log, resources, (jobsDone) => {
+    memory?.onJobDone(jobsDone);
     if (config.maxJobsPerWorker > 0 && jobsDone >= config.maxJobsPerWorker) {
       recycle('max-jobs', `${jobsDone} jobs done (limit ${config.maxJobsPerWorker})`);
     }
   });
   const { worker } = runtime;
-  const sampler = startSampler(config.sampleIntervalMs, runtime.jobsDone, (sample) => onSample(config, sample));
-  resources.add('memory sampler', sampler, (s) => s.stop());
   // The supervisor's watchdog: these stop arriving while the event loop is blocked.
   const alive = setInterval(() => send({ type: 'alive' }), ALIVE_INTERVAL_MS);
   alive.unref();
@@ -111,12 +108,13 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
     resumeJobs: () => {
       if (!draining) void worker.resume();
     },
+    announceBlocking: (expectedMs, what) => send({ type: 'blocking', expectedMs, what }),
   };
-  if (config.leakSentinel) {
-    const sentinel = createLeakSentinel({ ...control, log, db: runtime.db, onRecycle: (detail) => recycle('leak', detail) });
-    resources.add('leak sentinel', sentinel, (s) => s.close());
-    onSampleHooks.push((s) => sentinel.onSample(s));
-  }
+  const wired = wireMemory({ ...control, log, db: runtime.db, recycle });
+  memory = wired;
+  if (wired.sentinel) resources.add('leak sentinel', wired.sentinel, (s) => s.close());
+  const sampler = startSampler(config.sampleIntervalMs, runtime.jobsDone, (sample) => onSample(wired, sample));
+  resources.add('memory sampler', sampler, (s) => s.stop());
   running = { config, log, runtime, drain, control };
   if (pendingDrain) {
     drainAndExit(pendingDrain.reason, pendingDrain.graceMs);
@@ -128,12 +126,8 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
   send({ type: 'ready' });
 }
 
-function onSample(config: Config, sample: MemSample): void {
-  send({ type: 'stats', sample });
-  for (const hook of onSampleHooks) hook(sample);
-  if (config.maxWorkerMemoryMb > 0 && sample.rss > config.maxWorkerMemoryMb * MB) {
-    recycle('max-memory', `rss ${(sample.rss / MB).toFixed(1)} MB over the limit of ${config.maxWorkerMemoryMb} MB (heap used ${(sample.heapUsed / MB).toFixed(1)} MB, after ${sample.jobsDone} jobs)`);
-  }
+function onSample(memory: MemoryWiring, sample: MemSample): void {
+  send({ type: 'stats', sample: memory.onSample(sample) });
 }
 
 /** The process replaces itself: the supervisor is told why, and this one drains and exits 0. */

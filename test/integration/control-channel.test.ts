@@ -130,7 +130,7 @@ describe('spiderd heap snapshot over the control channel', () => {
     const diff = await diffHeapSnapshotsInProcess(file, file, { top: 100_000 });
     assert.ok((diff.classes.find((c) => c.name === 'LeakyThing')?.countB ?? 0) > 0, 'the snapshot is of the child and holds its objects');
     const trace = await ask(child, { type: 'trace' }, 'trace');
-    assert.deepEqual(trace.events, ['pause:inJob=false', 'resume']);
+    assert.deepEqual(trace.events, ['pause:inJob=false', 'blocking', 'resume']);
   });
 
   it('--supervisor: the daemon process snapshots itself', async () => {

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { redisKeys } from '../../src/shared/keys.js';
 import type { MemSample } from '../../src/shared/mem-sample.js';
+import type { LeakState } from '../../src/shared/mem/leak-state.js';
 import { appendSample } from '../../src/shared/mem/history.js';
 import { writeHeartbeat, type DaemonRecord } from '../../src/shared/presence.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -119,4 +120,35 @@ test('every process of a live daemon is listed with its trend, verdict and lates
 
   const other = await runMem(['--json', '--daemon', 'not-there']);
   assert.deepEqual((JSON.parse(other.stdout) as { processes: unknown[] }).processes, []);
+});
+
+test("a crawler's verdict is the one its own sentinel published in its latest sample, whatever its history looks like", async () => {
+  const redis = new Redis(REDIS_URL);
+  const keys = redisKeys(prefix);
+  const now = Date.now();
+  const startedAt = now - 10 * 60_000;
+  // The history alone would read as a steep leak; the process's own sentinel says otherwise.
+  const history = samples(startedAt, 60, (jobs) => 60 + (30 * jobs) / 1000, 50);
+  const leak: LeakState = {
+    verdict: 'ok', kinds: [], note: 'post-GC heap flat (0.10 MB/1k jobs, noise 0.30 MB, 9 points)', points: 9, jobsSpan: 1800,
+    heapMbPer1kJobs: 0.1, heapLowerMbPer1kJobs: -0.4, heapMbPerHour: 2, externalMbPer1kJobs: 0, rssMbPer1kJobs: 0.2, rssMbPerHour: 3,
+    noiseMb: 0.3, forcedGcs: 3, forcedGcMs: 90, investigation: 'not confirmed', reportId: null,
+  };
+  const last = { ...history[history.length - 1]!, leak };
+  try {
+    for (const s of [...history.slice(0, -1), last]) await appendSample(redis, keys, 'd2', 'w1', s);
+    const record: DaemonRecord = {
+      daemonId: 'd2', host: 'host-b', pid: 5000, version: 'test', startedAt, lastSeen: now, snapshotDir: workDir,
+      processes: [{ workerId: 'w1', pid: 5001, startedAt, jobsDone: last.jobsDone, restarts: 0, state: 'running', lastSample: last }],
+    };
+    await writeHeartbeat(redis, keys, record, 120_000);
+  } finally {
+    redis.disconnect();
+  }
+  const json = await runMem(['--json', '--daemon', 'd2']);
+  assert.equal(json.code, 0, json.stderr);
+  const w1 = (JSON.parse(json.stdout) as { processes: Array<{ trend: { source: string; verdict: string; noiseMb: number; investigation: string; forcedGcs: number } }> }).processes[0]!;
+  assert.deepEqual([w1.trend.source, w1.trend.verdict, w1.trend.noiseMb, w1.trend.investigation, w1.trend.forcedGcs], ['process', 'ok', 0.3, 'not confirmed', 3]);
+  const table = await runMem(['--daemon', 'd2']);
+  assert.match(table.stdout, /^host-b\s+d2\s+w1\s+5001\s.*\sok\s+-$/m);
 });

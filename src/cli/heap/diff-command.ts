@@ -16,12 +16,13 @@ export function registerDiffCommand(heap: Command): void {
     .argument('<a>', 'the earlier .heapsnapshot')
     .argument('<b>', 'the later .heapsnapshot')
     .option('--top <n>', 'how many classes to show', '20')
+    .option('--same-process', "A and B are a leak investigation's snapshots (leak-N-a, leak-N-b): rank classes by what their new instances hold")
     .option('--json', 'print the diff as JSON')
     .action(
-      runAction(async (a: string, b: string, flags: { top: string; json?: boolean }) => {
+      runAction(async (a: string, b: string, flags: { top: string; json?: boolean; sameProcess?: boolean }) => {
         const top = Number(flags.top);
         if (!Number.isSafeInteger(top) || top < 1 || top > 100_000) throw new SpiderdError('SPIDERD_BAD_INPUT', `--top must be a whole number from 1 to 100000, got ${JSON.stringify(flags.top)}`);
-        const diff = await diffHeapSnapshots(a, b, { top });
+        const diff = await diffHeapSnapshots(a, b, { top, sameProcess: flags.sameProcess === true });
         process.stdout.write(flags.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff));
       }),
     );
@@ -33,9 +34,10 @@ export function renderDiff(diff: HeapDiff): string {
   lines.push(`B: ${diff.b.path} (${diff.b.nodes} objects, ${formatBytes(diff.b.totalSelfSize)})`);
   const growth = diff.b.totalSelfSize - diff.a.totalSelfSize;
   lines.push(`heap ${signed(formatBytes(growth), growth)}, objects ${signed(String(diff.b.nodes - diff.a.nodes), diff.b.nodes - diff.a.nodes)}`, '');
-  const rows = [['class', 'count B', '+count', '+self size', 'retained (B)']];
+  const held = diff.classes.some((c) => c.heldByNew !== null);
+  const rows = [['class', 'count B', '+count', '+self size', 'retained (B)', ...(held ? ['new hold'] : [])]];
   for (const c of diff.classes) {
-    rows.push([c.name.slice(0, 60), String(c.countB), signed(String(c.countDelta), c.countDelta), signed(formatBytes(c.selfSizeDelta), c.selfSizeDelta), formatBytes(c.retainedSizeB)]);
+    rows.push([c.name.slice(0, 60), String(c.countB), signed(String(c.countDelta), c.countDelta), signed(formatBytes(c.selfSizeDelta), c.selfSizeDelta), formatBytes(c.retainedSizeB), ...(held ? [formatBytes(c.heldByNew ?? 0)] : [])]);
   }
   lines.push(table(rows));
   const paths = diff.classes.slice(0, RETAINER_PATHS).filter((c) => c.retainerPath !== null);

@@ -1,6 +1,9 @@
 /**
  * Gathers what `spiderd mem` shows: every process of every live daemon (heartbeats), its
- * sample history (Redis), its trend, and its latest leak report (PostgreSQL).
+ * sample history (Redis), its leak state, and its latest leak report (PostgreSQL). A crawler
+ * process's leak state is the one its own sentinel published in its latest sample (never
+ * recomputed here, so `mem` and the sentinel cannot disagree); the supervisor's, and a crawler's
+ * with the sentinel off, is a trend over its samples against time.
  */
 import type { Redis } from 'ioredis';
 import type { Db } from '../../shared/db/client.js';
@@ -8,6 +11,7 @@ import { coerceError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
 import type { MemSample } from '../../shared/mem-sample.js';
 import { readHistory } from '../../shared/mem/history.js';
+import type { LeakState } from '../../shared/mem/leak-state.js';
 import { computeTrend, type MemTrend, type TrendOptions } from '../../shared/mem/trend.js';
 import { readDaemons, type DaemonRecord, type ProcessState } from '../../shared/presence.js';
 import { latestLeakReports, processKey, type LeakSummary } from './leak-reports.js';
@@ -24,6 +28,9 @@ export interface MemRow {
   sample: MemSample | null;
   /** This process's samples (a restarted slot's older samples are left out), oldest first. */
   history: MemSample[];
+  /** The process's own leak sentinel state, from its latest sample (crawler processes). */
+  leak: LeakState | null;
+  /** Without a published state: the trend of the samples (the supervisor; a crawler with the sentinel off). */
   trend: MemTrend;
   leakReport: LeakSummary | null;
 }
@@ -61,6 +68,7 @@ export async function collectMem(redis: Redis, keys: RedisKeys, db: () => Db, op
         jobsDone: sample?.jobsDone ?? p.jobsDone,
         sample,
         history,
+        leak: sample?.leak ?? null,
         trend: computeTrend(history, options.trend),
         leakReport: null,
       });

@@ -15,6 +15,15 @@ export interface LeakSummary {
   /** The class the report ranks first among the growers, if any. */
   topClass: string | null;
   snapshots: string[];
+  /** "heap", "native" or "heap+native". */
+  kind: string;
+  /** "heap snapshots" or "sampling profile". */
+  evidence: string;
+  jobsAtDetection: number | null;
+  /** The culprit, three ways. */
+  growingClass: string | null;
+  retainerPath: string[];
+  allocationSite: string | null;
 }
 
 export interface ProcessKey {
@@ -48,6 +57,12 @@ export async function latestLeakReports(db: Db, processes: readonly ProcessKey[]
       jobsDone: row.jobsDone,
       topClass: topClass(row.growers),
       snapshots: row.snapshots,
+      kind: row.kind,
+      evidence: row.evidence,
+      jobsAtDetection: row.jobsAtDetection,
+      growingClass: row.growingClass ?? topClass(row.growers),
+      retainerPath: row.retainerPath ?? [],
+      allocationSite: row.allocationSite,
     });
   }
   return found;

@@ -2,10 +2,10 @@
  * The `spiderd mem --json` document (documented in docs/mem-json.md). Its shape is stable:
  * fields are only ever added, never renamed or removed; `version` changes otherwise.
  */
-import type { MemVerdict } from '../../shared/mem/trend.js';
 import type { LeakSummary } from './leak-reports.js';
 import type { MemView } from './collect.js';
 import { daemonIdentity } from '../../shared/presence.js';
+import { rowVerdict } from './row-verdict.js';
 
 export interface MemJson {
   version: 1;
@@ -29,7 +29,7 @@ export interface MemJson {
     postGcHeap: number | null;
     loopDelayP99Ms: number | null;
     trend: {
-      verdict: MemVerdict;
+      verdict: string;
       nativeGrowth: boolean;
       note: string;
       axis: 'jobs' | 'time';
@@ -41,6 +41,13 @@ export interface MemJson {
       rssMbPer1kJobs: number | null;
       gcPoints: number;
       samplesUsed: number;
+      source: 'process' | 'samples';
+      heapLowerMbPer1kJobs: number | null;
+      externalMbPer1kJobs: number | null;
+      noiseMb: number | null;
+      investigation: string | null;
+      forcedGcs: number | null;
+      forcedGcMs: number | null;
     };
     leakReport: LeakSummary | null;
   }>;
@@ -72,23 +79,35 @@ export function memJson(view: MemView): MemJson {
       arrayBuffers: r.sample?.arrayBuffers ?? null,
       postGcHeap: r.sample?.postGcHeap ?? null,
       loopDelayP99Ms: r.sample?.loopDelayP99Ms ?? null,
-      trend: {
-        verdict: r.trend.verdict,
-        nativeGrowth: r.trend.nativeGrowth,
-        note: r.trend.note,
-        axis: r.trend.axis,
-        heapMbPerHour: round(r.trend.heap.mbPerHour),
-        heapMbPer1kJobs: round(r.trend.heap.mbPer1kJobs),
-        heapR2Jobs: round(r.trend.heap.r2Jobs),
-        heapR2Time: round(r.trend.heap.r2Time),
-        rssMbPerHour: round(r.trend.rss.mbPerHour),
-        rssMbPer1kJobs: round(r.trend.rss.mbPer1kJobs),
-        gcPoints: r.trend.heap.points,
-        samplesUsed: r.trend.samplesUsed,
-      },
+      trend: trendJson(r),
       leakReport: r.leakReport,
     })),
     leakReportsError: view.leakReportsError,
+  };
+}
+
+function trendJson(row: MemView['rows'][number]): MemJson['processes'][number]['trend'] {
+  const v = rowVerdict(row);
+  return {
+    verdict: v.verdict,
+    nativeGrowth: v.nativeGrowth,
+    note: v.note,
+    axis: v.axis,
+    heapMbPerHour: round(v.heapMbPerHour),
+    heapMbPer1kJobs: round(v.heapMbPer1kJobs),
+    heapR2Jobs: round(v.heapR2Jobs),
+    heapR2Time: round(v.heapR2Time),
+    rssMbPerHour: round(v.rssMbPerHour),
+    rssMbPer1kJobs: round(v.rssMbPer1kJobs),
+    gcPoints: v.gcPoints,
+    samplesUsed: v.samplesUsed,
+    source: v.source,
+    heapLowerMbPer1kJobs: round(v.heapLowerMbPer1kJobs),
+    externalMbPer1kJobs: round(v.externalMbPer1kJobs),
+    noiseMb: round(v.noiseMb),
+    investigation: v.investigation,
+    forcedGcs: v.forcedGcs,
+    forcedGcMs: v.forcedGcMs,
   };
 }
 

@@ -1,5 +1,10 @@
-/** The `spiderd mem` table (pure): one line per process, then the verdict notes. */
-import type { MemView } from './collect.js';
+/**
+ * The `spiderd mem` table (pure): one line per process, then the verdict notes and, for each
+ * slot with a leak report, the culprit named three ways.
+ */
+import path from 'node:path';
+import type { MemRow, MemView } from './collect.js';
+import { rowVerdict } from './row-verdict.js';
 
 const MB = 1024 * 1024;
 
@@ -8,8 +13,10 @@ export function renderMemTable(view: MemView): string {
   const header = ['HOST', 'DAEMON', 'WORKER', 'PID', 'UPTIME', 'JOBS', 'RSS', 'HEAP', 'EXTERNAL', 'ARRAYBUF', 'POST-GC', 'MB/H', 'MB/1K JOBS', 'VERDICT', 'LEAK REPORT'];
   const lines = view.rows.map((r) => {
     const s = r.sample;
-    const verdict = r.trend.nativeGrowth ? `${r.trend.verdict}, native growth` : r.trend.verdict;
-    const report = r.leakReport ? `#${r.leakReport.id} ${shortTime(r.leakReport.createdAt)} ${r.leakReport.topClass ?? '?'}${r.leakReport.pid === r.pid ? '' : ` (pid ${r.leakReport.pid})`}` : view.leakReportsError ? '?' : '-';
+    const v = rowVerdict(r);
+    const investigating = v.investigation === 'running' ? ', investigating' : '';
+    const verdict = `${v.verdict}${v.nativeGrowth ? ', native growth' : ''}${investigating}`;
+    const report = r.leakReport ? `#${r.leakReport.id} ${shortTime(r.leakReport.createdAt)} ${r.leakReport.growingClass ?? '?'}${shortSite(r.leakReport.allocationSite)}${r.leakReport.pid === r.pid ? '' : ` (pid ${r.leakReport.pid})`}` : view.leakReportsError ? '?' : '-';
     return [
       r.host,
       r.daemonId,
@@ -22,8 +29,8 @@ export function renderMemTable(view: MemView): string {
       mb(s?.external),
       mb(s?.arrayBuffers),
       mb(s?.postGcHeap ?? undefined),
-      slope(r.trend.heap.mbPerHour),
-      r.trend.axis === 'jobs' ? slope(r.trend.heap.mbPer1kJobs) : '-',
+      slope(v.heapMbPerHour),
+      v.axis === 'jobs' ? slope(v.heapMbPer1kJobs) : '-',
       verdict,
       report,
     ];
@@ -31,10 +38,30 @@ export function renderMemTable(view: MemView): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [format(header), ...lines.map(format)];
-  const notes = view.rows.filter((r) => r.trend.verdict !== 'ok' || r.trend.nativeGrowth);
-  if (notes.length > 0) out.push('', ...notes.map((r) => `${r.daemonId} ${r.workerId}: ${r.trend.note}`));
+  const notes = view.rows.filter((r) => rowVerdict(r).verdict !== 'ok' || rowVerdict(r).nativeGrowth);
+  if (notes.length > 0) out.push('', ...notes.map((r) => `${r.daemonId} ${r.workerId}: ${rowVerdict(r).note}`));
+  for (const r of view.rows) if (r.leakReport) out.push('', ...culprit(r));
   if (view.leakReportsError) out.push('', `leak reports unavailable: ${view.leakReportsError}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The report's three names, one per line. */
+function culprit(r: MemRow): string[] {
+  const l = r.leakReport!;
+  const detected = l.jobsAtDetection === null ? '' : `, suspected at ${l.jobsAtDetection} jobs`;
+  return [
+    `${r.daemonId} ${r.workerId}: leak report #${l.id} (pid ${l.pid}, ${l.kind} growth, ${l.evidence}${detected}, reported at ${l.jobsDone} jobs)`,
+    `  growing class: ${l.growingClass ?? '?'}`,
+    `  held by:       ${l.retainerPath.length > 0 ? l.retainerPath.slice(0, 6).join(' <- ') : '?'}`,
+    `  allocated at:  ${l.allocationSite ?? '?'}`,
+  ];
+}
+
+/** " @ handle (leaky.mjs:19)" from "handle (file:///srv/leaky.mjs:19) [user]". */
+function shortSite(site: string | null): string {
+  if (!site) return '';
+  const m = /^(.*) \((.*):(\d+)\)/.exec(site);
+  return m ? ` @ ${m[1]} (${path.basename(m[2]!)}:${m[3]})` : ` @ ${site}`;
 }
 
 function mb(bytes: number | undefined): string {

@@ -5,10 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { coerceError, errorCode } from '../errors.js';
 import { diffHeapSnapshotsInProcess } from './diff-core.js';
+import type { DiffOptions } from './diff-types.js';
 
-const { pathA, pathB, top } = workerData as { pathA: string; pathB: string; top: number };
+const { pathA, pathB, opts } = workerData as { pathA: string; pathB: string; opts: DiffOptions };
 try {
-  parentPort!.postMessage({ ok: true, diff: await diffHeapSnapshotsInProcess(pathA, pathB, { top }) });
+  parentPort!.postMessage({ ok: true, diff: await diffHeapSnapshotsInProcess(pathA, pathB, opts) });
 } catch (thrown) {
   const err = coerceError(thrown);
   parentPort!.postMessage({ ok: false, code: errorCode(err), message: err.message });

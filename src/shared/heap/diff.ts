@@ -5,18 +5,18 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SpiderdError, type ErrorCode } from '../errors.js';
-import type { HeapDiff } from './diff-core.js';
+import type { DiffOptions, HeapDiff } from './diff-types.js';
 
-export type { ClassDelta, HeapDiff, SnapshotSummary } from './diff-core.js';
+export type { ClassDelta, DiffOptions, HeapDiff, SnapshotSummary } from './diff-types.js';
 export { diffHeapSnapshotsInProcess } from './diff-core.js';
 
 type ThreadAnswer = { ok: true; diff: HeapDiff } | { ok: false; code: ErrorCode; message: string };
 
-export function diffHeapSnapshots(pathA: string, pathB: string, opts: { top: number }): Promise<HeapDiff> {
+export function diffHeapSnapshots(pathA: string, pathB: string, opts: DiffOptions): Promise<HeapDiff> {
   return new Promise((resolve, reject) => {
     // --input-type and the like only make sense for the main script.
     const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type') && !arg.startsWith('--eval') && arg !== '-e');
-    const worker = new Worker(new URL('./diff-thread.js', import.meta.url), { workerData: { pathA, pathB, top: opts.top }, execArgv });
+    const worker = new Worker(new URL('./diff-thread.js', import.meta.url), { workerData: { pathA, pathB, opts }, execArgv });
     let answered = false;
     worker.once('message', (answer: ThreadAnswer) => {
       answered = true;

@@ -1,12 +1,15 @@
 /**
- * The snapshot directory: created 0700, checked to be a real directory this user owns,
- * checked for free room before a snapshot, and kept within the disk budget by deleting the
- * oldest spiderd files (never any other file).
+ * The snapshot directory: created 0700 (an existing one is narrowed to 0700), checked to be a
+ * real directory this user owns, checked for free room before a snapshot, and kept within the
+ * disk budget by deleting the oldest files first: spiderd's snapshots and profiles and Node's
+ * out-of-memory snapshots, never any other file. A leak investigation's files go together,
+ * and the files of a running investigation (pinned, snapshot-pins.ts) are never deleted.
  */
-import { lstat, mkdir, readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SpiderdError, wrapError } from '../errors.js';
-import { isSpiderdArtifact } from './snapshot-stem.js';
+import { pinnedNames } from './snapshot-pins.js';
+import { budgetGroup, isBudgetedFile } from './snapshot-stem.js';
 
 export interface SnapshotLimits {
   maxFiles: number;
@@ -28,6 +31,13 @@ export async function ensureSnapshotDir(dir: string): Promise<string> {
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) {
     throw new SpiderdError('SPIDERD_SNAPSHOT_FAILED', `snapshot directory ${abs} belongs to uid ${info.uid}, not to this user (uid ${uid})`);
+  }
+  if ((info.mode & 0o077) !== 0) {
+    try {
+      await chmod(abs, 0o700); // ours: heap snapshots hold every secret the process saw
+    } catch (err) {
+      throw wrapError('SPIDERD_SNAPSHOT_FAILED', `cannot restrict snapshot directory ${abs} to its owner (mode 0700)`, err);
+    }
   }
   return abs;
 }
@@ -58,7 +68,7 @@ interface Artifact {
 async function listArtifacts(dir: string): Promise<Artifact[]> {
   const found: Artifact[] = [];
   for (const name of await readdir(dir)) {
-    if (!isSpiderdArtifact(name)) continue;
+    if (!isBudgetedFile(name)) continue;
     try {
       const s = await stat(path.join(dir, name));
       if (s.isFile()) found.push({ name, bytes: s.size, mtimeMs: s.mtimeMs });
@@ -66,33 +76,64 @@ async function listArtifacts(dir: string): Promise<Artifact[]> {
       // removed meanwhile by another process
     }
   }
-  return found.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+  return found;
+}
+
+export interface BudgetReserve {
+  /** Room to make for a file about to be written. */
+  files: number;
+  bytes: number;
+  /** Never deleted (the caller's own files; pinned files of live processes are kept too). */
+  protect?: readonly string[];
+}
+
+export interface BudgetOutcome {
+  deleted: string[];
+  /** Still over the budget because of files in use (protected or pinned) that were kept. */
+  over: boolean;
 }
 
 /**
- * Deletes the oldest spiderd files in dir until at most maxFiles - reserveFiles remain and
- * they take at most maxBytes - reserveBytes. `keep` is never deleted. Returns deleted names.
+ * Deletes the oldest groups of files (an investigation's snapshots together, by their newest
+ * file) until at most maxFiles - reserve.files remain and they take at most
+ * maxBytes - reserve.bytes. Protected and pinned files, and their groups, stay.
  */
-export async function enforceBudget(dir: string, limits: SnapshotLimits, reserve: { files: number; bytes: number; keep?: string }): Promise<string[]> {
+export async function enforceBudget(dir: string, limits: SnapshotLimits, reserve: BudgetReserve): Promise<BudgetOutcome> {
   const files = await listArtifacts(dir);
+  const keep = new Set([...(reserve.protect ?? []), ...(await pinnedNames(dir))]);
+  const groups = new Map<string, { files: Artifact[]; newest: number; kept: boolean }>();
+  for (const f of files) {
+    const key = budgetGroup(f.name);
+    const g = groups.get(key) ?? { files: [], newest: 0, kept: false };
+    g.files.push(f);
+    g.newest = Math.max(g.newest, f.mtimeMs);
+    g.kept ||= keep.has(f.name);
+    groups.set(key, g);
+  }
   let count = files.length;
   let bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  const over = () => count + reserve.files > limits.maxFiles || bytes + reserve.bytes > limits.maxBytes;
   const deleted: string[] = [];
-  for (const f of files) {
-    const overCount = count + reserve.files > limits.maxFiles;
-    const overBytes = bytes + reserve.bytes > limits.maxBytes;
-    if (!overCount && !overBytes) break;
-    if (f.name === reserve.keep) continue;
-    try {
-      await unlink(path.join(dir, f.name));
+  const order = [...groups.values()].sort((a, b) => a.newest - b.newest);
+  for (const g of order) {
+    if (!over()) break;
+    if (g.kept) continue;
+    for (const f of g.files) {
+      await unlink(path.join(dir, f.name)).catch(() => undefined); // already gone: fine
       deleted.push(f.name);
-    } catch {
-      // already gone
+      count--;
+      bytes -= f.bytes;
     }
-    count--;
-    bytes -= f.bytes;
   }
-  return deleted;
+  // A file bigger than the whole budget on its own is still written (and kept); files in use are what can block.
+  return { deleted, over: over() && count > 0 };
+}
+
+/** Makes room for a file about to be written, or refuses (SPIDERD_SNAPSHOT_BUDGET_IN_USE). */
+export async function makeRoom(dir: string, limits: SnapshotLimits, reserve: BudgetReserve, what: string): Promise<void> {
+  if ((await enforceBudget(dir, limits, reserve)).over) {
+    throw new SpiderdError('SPIDERD_SNAPSHOT_BUDGET_IN_USE', `no room for ${what} in ${dir}: its budget (${limits.maxFiles} files, ${mb(limits.maxBytes)}) is taken by files in use`);
+  }
 }
 
 export function mb(bytes: number): string {

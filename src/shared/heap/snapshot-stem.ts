@@ -49,6 +49,31 @@ export function isSpiderdArtifact(fileName: string): boolean {
   return ARTIFACT.test(fileName);
 }
 
+/**
+ * Node's own name for a heap snapshot written by --heapsnapshot-near-heap-limit into
+ * --diagnostic-dir (crawler processes that run out of heap): `Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot`.
+ */
+const NODE_DIAGNOSTIC = /^Heap\.\d{8}\.\d{6}\.\d+\.\d+\.\d+\.heapsnapshot$/;
+
+export function isNodeHeapSnapshot(fileName: string): boolean {
+  return NODE_DIAGNOSTIC.test(fileName);
+}
+
+/** Every file the snapshot directory's disk budget counts: spiderd's own, and Node's out-of-memory snapshots. */
+export function isBudgetedFile(fileName: string): boolean {
+  return isSpiderdArtifact(fileName) || isNodeHeapSnapshot(fileName);
+}
+
+/**
+ * Files that belong together in the budget: a leak investigation's snapshots (label
+ * `leak-<n>-a`, `leak-<n>-b`, ...) of one process are kept or evicted together; any other
+ * file stands alone.
+ */
+export function budgetGroup(fileName: string): string {
+  const m = /^([A-Za-z0-9.-]+_[A-Za-z0-9.-]+_\d+)_[^_]+_\d+jobs_(leak-\d+)-[A-Za-z0-9.-]*\.[a-z]+$/.exec(fileName);
+  return m ? `${m[1]}/${m[2]}` : fileName;
+}
+
 /** A stem received from elsewhere (IPC) is checked again before it becomes a file name. */
 export function assertSafeStem(fileStem: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,250}$/.test(fileStem) || fileStem.includes('..')) {

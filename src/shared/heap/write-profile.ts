@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_PROFILE_SECONDS } from '../control.js';
 import { wrapError } from '../errors.js';
-import { assertRoom, enforceBudget, ensureSnapshotDir, type SnapshotLimits } from './snapshot-dir.js';
+import { assertRoom, enforceBudget, ensureSnapshotDir, makeRoom, type SnapshotLimits } from './snapshot-dir.js';
 import { assertSafeStem } from './snapshot-stem.js';
 import type { SnapshotFile } from './write-snapshot.js';
 
@@ -54,7 +54,7 @@ async function record(dir: string, fileStem: string, ext: string, seconds: numbe
   try {
     // unref: a process that is shutting down does not wait for a profile nobody will read.
     const profile = await recorder(session, () => sleep(clampSeconds(seconds) * 1000, undefined, { ref: false }));
-    await enforceBudget(abs, limits, { files: 1, bytes: 0 });
+    await makeRoom(abs, limits, { files: 1, bytes: 0 }, `a ${ext} profile`);
     await writeFile(file, JSON.stringify(profile), { mode: 0o600, flag: 'wx' });
   } catch (err) {
     throw wrapError('SPIDERD_SNAPSHOT_FAILED', `recording ${file} failed`, err);
@@ -62,6 +62,6 @@ async function record(dir: string, fileStem: string, ext: string, seconds: numbe
     session.disconnect();
   }
   const bytes = (await stat(file)).size;
-  await enforceBudget(abs, limits, { files: 0, bytes: 0, keep: path.basename(file) });
+  await enforceBudget(abs, limits, { files: 0, bytes: 0, protect: [path.basename(file)] });
   return { path: file, bytes };
 }

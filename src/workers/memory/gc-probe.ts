@@ -1,22 +1,33 @@
 /**
- * Post-GC figures at a usable pace. The sentinel fits the heap measured right after major
- * GCs, which the sampler sees through its 'gc' PerformanceObserver. A busy crawler gets
- * regular natural major GCs and the probe never fires. But V8 raises its next-GC limit with
- * the live size (up to 4x), so a process whose heap grows fast gets major GCs further and
- * further apart, and only the leak it is trying to see would show it. Then, and only then,
- * the probe asks for one full GC:
- *  - no major GC for `minJobs` jobs and `minIntervalMs`, none forced within `minIntervalMs`;
- *  - heapUsed grew since the last post-GC figure faster than the leak threshold (heapUsed
- *    is an upper bound of the live heap: slower growth cannot be a leak at that rate).
+ * Forced full GCs, within a budget. The leak analysis needs the heap measured right after a
+ * major GC every `pointEveryJobs` jobs, whatever the crawl speed. A busy crawler runs few
+ * natural major GCs (about one per 1,700 pages on the bench's sample site: young pages die
+ * in scavenges) and a fast leak makes V8 raise its limits so they come even further apart.
+ * So when no major GC gave a point for pointEveryJobs jobs, the sentinel forces one, if the
+ * budget allows it:
+ *  - none before the warm-up (those points would not be used);
+ *  - steady budget: forced GCs may cost budgetPercent of wall time (a token bucket that holds
+ *    at most two GCs' worth);
+ *  - while the evidence is short or suspicious ('warming up', 'growing': `urgent`), a one-off
+ *    allowance of startAllowanceGcs forced GCs per process may be spent on top, so the first
+ *    verdict comes within the 2,500-page bar even at 500 pages/s. Counted in GCs, not in ms:
+ *    a leaking process's heap, and so each pause, grows, and it must still get its points.
+ * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
+ * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause: it
+ * frees the per-page objects that optimized code embedded (htmlparser2's parser of a page
+ * long gone, ...), and V8 deoptimizes that code ("reason: weak objects", about 27 functions per
+ * GC) and optimizes it again. Measured on the bench: forcing a full GC every 2 s cost a crawler
+ * 18% of its pages, about 0.3 s each. So each forced GC is charged its pause plus
+ * AFTER_EFFECT_MS, and the process gets few: two or three in its first 1,600 pages when its
+ * heap is flat, four when it grows (the 2,500-page bar needs them), then one every half minute
+ * or so.
+ *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
- * Jest's leak detector does); the process need not be started with --expose-gc. If it is
- * unavailable, the sentinel works with natural GCs only.
+ * Jest's leak detector does); the process need not be started with --expose-gc. Without it
+ * the sentinel works with natural GCs only.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { MemSample } from '../../shared/mem-sample.js';
-
-const MB = 1024 * 1024;
 
 export type ForceGc = () => void;
 
@@ -36,39 +47,62 @@ export function loadForceGc(): ForceGc | null {
   return cached;
 }
 
-export interface GcProbeOptions {
+export interface GcBudgetOptions {
   warmupJobs: number;
-  minJobs: number;
-  minIntervalMs: number;
-  leakThresholdMbPer1kJobs: number;
+  pointEveryJobs: number;
+  budgetPercent: number;
+  /** Forced GCs a process may have on top of the steady budget while its evidence is short or suspicious. */
+  startAllowanceGcs: number;
 }
 
-export interface GcProbe {
-  /** Looks at a sample; forces a full GC when the rules above say so. True when it did. */
-  onSample(sample: MemSample): boolean;
-  readonly forced: number;
-}
+/** What a forced GC's pause is assumed to be before one has been measured. */
+const FIRST_COST_MS = 25;
+/** Throughput a forced GC costs beyond its pause (deoptimized code optimized again), measured on the bench. */
+export const AFTER_EFFECT_MS = 300;
 
-export function createGcProbe(options: GcProbeOptions, forceGc: ForceGc | null): GcProbe {
-  let last: { heap: number; jobs: number; at: number } | null = null;
-  let lastForcedAt = -Infinity;
-  let forced = 0;
-  return {
-    get forced() {
-      return forced;
-    },
-    onSample(s) {
-      // Before any major GC, the first heapUsed seen stands in (it is above the live heap then).
-      if (s.postGcHeap !== null ? s.postGcHeap !== last?.heap : last === null) last = { heap: s.postGcHeap ?? s.heapUsed, jobs: s.jobsDone, at: s.at };
-      if (!forceGc || !last || s.jobsDone < options.warmupJobs) return false;
-      const jobs = s.jobsDone - last.jobs;
-      if (jobs < options.minJobs || s.at - last.at < options.minIntervalMs || s.at - lastForcedAt < options.minIntervalMs) return false;
-      const upperBoundMbPer1k = ((s.heapUsed - last.heap) / MB / jobs) * 1000;
-      if (upperBoundMbPer1k <= options.leakThresholdMbPer1kJobs) return false;
-      lastForcedAt = s.at;
-      forced++;
-      forceGc();
-      return true;
-    },
-  };
+/** The steady bucket holds at most this many forced GCs' worth. */
+const STEADY_CAP_GCS = 2;
+
+export class GcBudget {
+  private steadyMs = 0;
+  private allowance: number;
+  private refilledAt: number;
+  /** Cost (pause + after-effect) of the last forced GC. */
+  private lastCostMs = FIRST_COST_MS + AFTER_EFFECT_MS;
+  /** Forced GCs so far, and their pauses (ms). */
+  forced = 0;
+  forcedMs = 0;
+
+  constructor(
+    private readonly options: GcBudgetOptions,
+    now = Date.now(),
+  ) {
+    this.allowance = options.startAllowanceGcs;
+    this.refilledAt = now;
+  }
+
+  /** True when a point is due (no major GC for `spacingJobs`, pointEveryJobs by default) and a forced GC fits the budget. */
+  due(jobs: number, lastPointJobs: number | null, urgent: boolean, now = Date.now(), spacingJobs = this.options.pointEveryJobs): boolean {
+    this.refill(now);
+    if (jobs < this.options.warmupJobs) return false;
+    if (lastPointJobs !== null && jobs - lastPointJobs < spacingJobs) return false;
+    return this.steadyMs >= this.lastCostMs || (urgent && this.allowance > 0);
+  }
+
+  /** Charges a forced GC: its measured pause plus AFTER_EFFECT_MS to the steady budget, or one GC of the allowance. */
+  spent(pauseMs: number, now = Date.now()): void {
+    const costMs = pauseMs + AFTER_EFFECT_MS;
+    this.refill(now);
+    if (this.steadyMs >= costMs) this.steadyMs -= costMs;
+    else this.allowance = Math.max(0, this.allowance - 1);
+    this.lastCostMs = Math.max(1, costMs);
+    this.forced++;
+    this.forcedMs += pauseMs;
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.refilledAt);
+    this.refilledAt = now;
+    this.steadyMs = Math.min(STEADY_CAP_GCS * this.lastCostMs, this.steadyMs + (elapsed * this.options.budgetPercent) / 100);
+  }
 }

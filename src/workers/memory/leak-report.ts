@@ -1,66 +1,63 @@
-/** Builds and stores a leak_reports row from the trend figures and the snapshot diff. */
+/**
+ * Builds and stores a leak_reports row: what grows and how fast (detection and the clean
+ * before/after measurements), and the culprit named three ways: the growing class, a retainer
+ * path to a named variable or property, and the allocation site of the retained memory (the
+ * user's code that holds it when there is one). Also the one log line that says all that.
+ */
 import os from 'node:os';
 import type { Db } from '../../shared/db/client.js';
-import type { ClassDelta, HeapDiff } from '../../shared/heap/diff.js';
-import type { MemTrend } from '../../shared/mem/trend.js';
+import type { AllocationSite } from '../../shared/heap/profile-sites.js';
+import type { ClassDelta } from '../../shared/heap/diff.js';
+import type { LeakKind } from '../../shared/mem/leak-analysis.js';
 import { workerSlot } from '../../shared/mem/worker-slot.js';
 
 export const TOP_GROWERS = 10;
+export const TOP_SITES = 8;
 
-export interface LeakFigures {
-  heapMbPer1kJobs: number | null;
-  heapBytesPer1kJobs: number | null;
-  heapMbPerHour: number | null;
-  r2Jobs: number | null;
-  r2Time: number | null;
-  rssMbPer1kJobs: number | null;
-  rssMbPerHour: number | null;
-  nativeGrowth: boolean;
-  gcPoints: number;
-  samplesUsed: number;
-  jobsSpan: number;
-  timeSpanMs: number;
-  thresholdMbPer1kJobs: number;
-  jobsAtA: number;
-  jobsAtB: number;
-  snapshotBytes: [number, number];
-  note: string;
+export interface Culprit {
+  growingClass: string | null;
+  retainerPath: string[];
+  allocationSite: string | null;
+  /** Who allocated the retained memory, e.g. "spiderd 48%, library 40%, user 12%". */
+  allocatedBy: string;
 }
 
-export function leakFigures(trend: MemTrend, extra: { thresholdMbPer1kJobs: number; jobsAtA: number; jobsAtB: number; snapshotBytes: [number, number] }): LeakFigures {
-  const mbPer1k = trend.heap.mbPer1kJobs;
-  return {
-    heapMbPer1kJobs: mbPer1k,
-    heapBytesPer1kJobs: mbPer1k === null ? null : Math.round(mbPer1k * 1024 * 1024),
-    heapMbPerHour: trend.heap.mbPerHour,
-    r2Jobs: trend.heap.r2Jobs,
-    r2Time: trend.heap.r2Time,
-    rssMbPer1kJobs: trend.rss.mbPer1kJobs,
-    rssMbPerHour: trend.rss.mbPerHour,
-    nativeGrowth: trend.nativeGrowth,
-    gcPoints: trend.heap.points,
-    samplesUsed: trend.samplesUsed,
-    jobsSpan: trend.jobsSpan,
-    timeSpanMs: trend.timeSpanMs,
-    note: trend.note,
-    ...extra,
-  };
-}
-
-export interface StoreLeakReport {
+export interface LeakReportInput {
   db: Db;
   daemonId: string;
   workerId: string;
   crawlId: number | null;
+  jobsAtDetection: number;
   jobsDone: number;
-  figures: LeakFigures;
-  diff: HeapDiff;
-  snapshots: [string, string];
+  kinds: LeakKind[];
+  evidence: 'heap snapshots' | 'sampling profile';
+  figures: Record<string, unknown>;
+  growers: ClassDelta[];
+  sites: AllocationSite[];
+  /** Sampled bytes the sites account for. */
+  siteBytes: number;
+  snapshots: string[];
 }
 
-/** Returns the stored row's id and the growers as stored (culprit first). */
-export async function storeLeakReport(r: StoreLeakReport): Promise<{ id: number; growers: ClassDelta[] }> {
-  const growers = r.diff.classes.slice(0, TOP_GROWERS); // the diff ranks the culprit first
+/** The three names, from the ranked classes and the allocation sites. */
+export function nameCulprit(growers: readonly ClassDelta[], sites: readonly AllocationSite[], siteBytes: number): Culprit {
+  const first = growers[0] ?? null;
+  const withPath = growers.find((g) => g.retainerPath && g.retainerPath.length > 0) ?? null;
+  // Sampled with no page in flight: what user code allocated and is still alive is what it keeps.
+  const user = sites.find((s) => s.origin === 'user');
+  const site = user ?? sites[0] ?? null;
+  return {
+    growingClass: first?.name ?? null,
+    retainerPath: (first?.retainerPath?.length ? first.retainerPath : withPath?.retainerPath) ?? [],
+    allocationSite: site ? `${site.site} [${site.origin}]` : null,
+    allocatedBy: allocatedBy(sites, siteBytes),
+  };
+}
+
+export async function storeLeakReport(r: LeakReportInput): Promise<{ id: number; culprit: Culprit }> {
+  const growers = r.growers.slice(0, TOP_GROWERS); // ranked culprit first
+  const culprit = nameCulprit(growers, r.sites, r.siteBytes);
+  const figures = { ...r.figures, allocatedBy: culprit.allocatedBy };
   const row = await r.db.leakReport.create({
     data: {
       crawlId: r.crawlId,
@@ -69,11 +66,36 @@ export async function storeLeakReport(r: StoreLeakReport): Promise<{ id: number;
       workerId: workerSlot(r.workerId) ?? 0,
       pid: process.pid,
       jobsDone: r.jobsDone,
-      figures: JSON.parse(JSON.stringify(r.figures)) as object,
-      growers: JSON.parse(JSON.stringify(growers)) as object,
+      jobsAtDetection: r.jobsAtDetection,
+      kind: r.kinds.join('+') || 'heap',
+      evidence: r.evidence,
+      figures: json(figures),
+      growers: json(growers),
+      growingClass: culprit.growingClass,
+      retainerPath: culprit.retainerPath,
+      allocationSite: culprit.allocationSite,
+      allocationSites: json(r.sites.slice(0, TOP_SITES)),
       snapshots: r.snapshots,
     },
     select: { id: true },
   });
-  return { id: row.id, growers };
+  return { id: row.id, culprit };
+}
+
+/** Sampled bytes by whose code allocated them, biggest first. */
+function allocatedBy(sites: readonly AllocationSite[], total: number): string {
+  if (total <= 0) return '';
+  const by = new Map<string, number>();
+  for (const s of sites) by.set(s.origin, (by.get(s.origin) ?? 0) + s.bytes);
+  return [...by].sort((a, b) => b[1] - a[1]).map(([origin, bytes]) => `${origin} ${Math.round((100 * bytes) / total)}%`).join(', ');
+}
+
+/** "RetainedPage <- Array (element [12]) <- system / Context (variable `cache`) in /srv/leaky.mjs": up to the first named variable. */
+export function shortPath(path: readonly string[]): string {
+  const end = path.findIndex((s) => s.includes('(variable `'));
+  return (end >= 0 ? path.slice(0, end + 1) : path.slice(0, 4)).join(' <- ');
+}
+
+function json(value: unknown): object {
+  return JSON.parse(JSON.stringify(value ?? null)) as object;
 }

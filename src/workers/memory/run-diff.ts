@@ -1,7 +1,7 @@
 /** Runs diff-child.js in a fresh process and returns its HeapDiff (or throws its error). */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { HeapDiff } from '../../shared/heap/diff.js';
+import type { DiffOptions, HeapDiff } from '../../shared/heap/diff.js';
 import { SpiderdError } from '../../shared/errors.js';
 import type { DiffChildReply } from './diff-child.js';
 
@@ -13,10 +13,10 @@ export interface DiffRun {
   kill(): void;
 }
 
-export function runDiffInChild(pathA: string, pathB: string, top: number): DiffRun {
+export function runDiffInChild(pathA: string, pathB: string, options: DiffOptions): DiffRun {
   // execArgv [] : the child gets Node's defaults, not the crawler's heap cap or
   // --heapsnapshot-near-heap-limit (it must not write snapshots of itself).
-  const child: ChildProcess = fork(CHILD, [pathA, pathB, String(top)], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  const child: ChildProcess = fork(CHILD, [pathA, pathB, JSON.stringify(options)], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();

@@ -1,132 +1,125 @@
 /**
- * The leak sentinel, inside each crawler process. After a warm-up it fits the post-GC heap
- * against jobs done over a recent window (one evaluation per major GC). When the verdict is
- * 'suspected leak' for several evaluations in a row it: logs the figures, takes heap
- * snapshot A, lets leakSnapshotGapJobs more jobs run, takes snapshot B, diffs them in a
- * separate process, stores a leak_reports row, and with recycleOnLeak asks to be recycled.
- * At most one investigation per snapshotMinIntervalMs; the disk budget is writeHeapSnapshot's.
+ * The leak sentinel, inside each crawler process. It evaluates by work done, not by wall
+ * time: every EVAL_EVERY_JOBS finished jobs and at every memory sample, whichever comes
+ * first. Each evaluation records the major GCs V8 ran since the last one, forces a full GC
+ * when a point is due (force-mode.ts, within the GC budget of gc-probe.ts), and runs
+ * THE leak analysis (shared/mem/leak-analysis.ts) on the points. Its state is published in
+ * every memory sample (`spiderd mem` prints it). A 'suspected leak' starts an investigation
+ * (investigate.ts) at once; the investigation confirms the growth on clean measurements
+ * before it stores a report, and with recycleOnLeak the process is then recycled.
+ * At most one investigation per snapshotMinIntervalMs.
  */
-import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db/client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
-import type { MemSample } from '../../shared/mem-sample.js';
-import { computeTrend, type MemTrend, type MemVerdict } from '../../shared/mem/trend.js';
-import { createGcProbe, loadForceGc } from './gc-probe.js';
+import { assessGrowth, type GrowthAssessment } from '../../shared/mem/leak-analysis.js';
+import { leakStateFrom, type InvestigationPhase, type LeakState } from '../../shared/mem/leak-state.js';
+import { forceMode } from './force-mode.js';
+import { GcBudget, loadForceGc } from './gc-probe.js';
 import { runInvestigation, type Investigation } from './investigate.js';
+import { PostGcPoints } from './post-gc-points.js';
+import type { LeakSentinelDeps } from './sentinel-deps.js';
 
-export interface LeakSentinelDeps {
-  config: Config;
-  daemonId: string;
-  workerId: string;
-  log: Logger;
-  db: Db;
-  jobsDone(): number;
-  /** Stops taking jobs and waits for in-flight ones (a snapshot blocks the process for seconds). */
-  pauseJobs(): Promise<void>;
-  resumeJobs(): void;
-  /** Called once, after the report is stored, when config.recycleOnLeak is set. */
-  onRecycle(detail: string): void;
-  /** The crawl this process is working on, if it knows one (stored with the report). */
-  crawlId?(): number | null;
-}
+export type { LeakSentinelDeps } from './sentinel-deps.js';
+
 
 export interface LeakSentinel {
-  onSample(sample: MemSample): void;
+  /** After every finished job (cheap: evaluates every EVAL_EVERY_JOBS jobs). */
+  onJobDone(jobsDone: number): void;
+  /** At every memory sample: evaluates, and returns the state to publish. */
+  onSample(jobsDone: number): LeakState;
+  /** The heap after the latest major GC, or null before one. */
+  postGcHeap(): number | null;
   close(): Promise<void>;
 }
 
-/** Samples kept for the fit (at the default 5 s interval, two hours). */
-export const WINDOW_SAMPLES = 1440;
-/** Consecutive 'suspected leak' evaluations before investigating. */
-export const PERSISTENCE = 3;
-/** The GC probe waits at least this many jobs and sample intervals for a natural major GC. */
-export const PROBE_MIN_JOBS = 50;
-export const PROBE_MIN_SAMPLES = 5;
+/** Jobs between two evaluations (reading V8's GC reports costs microseconds). */
+export const EVAL_EVERY_JOBS = 25;
+/** Forced GCs a process may have on top of the steady budget while its evidence is short or suspicious (four give a leak its verdict). */
+export const START_ALLOWANCE_GCS = 6;
 
 export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
   const { config, log } = deps;
-  const window: MemSample[] = [];
-  const verdicts: MemVerdict[] = [];
-  let lastPostGc: number | null = null;
+  const budget = new GcBudget({
+    warmupJobs: config.leakWarmupJobs,
+    pointEveryJobs: config.leakPointEveryJobs,
+    budgetPercent: config.leakGcBudgetPercent,
+    startAllowanceGcs: START_ALLOWANCE_GCS,
+  });
+  const points = new PostGcPoints(budget, loadForceGc(), deps.announceBlocking);
+  const options = { warmupJobs: config.leakWarmupJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs };
+  let assessment: GrowthAssessment = assessGrowth([], options);
+  let phase: InvestigationPhase = 'none';
+  let reportId: number | null = null;
+  let lastEvalJobs = 0;
   let lastStartedAt = -Infinity;
   let current: Investigation | null = null;
   let closed = false;
   let recycled = false;
-  const probe = createGcProbe(
-    {
-      warmupJobs: config.leakWarmupJobs,
-      minJobs: PROBE_MIN_JOBS,
-      minIntervalMs: PROBE_MIN_SAMPLES * config.sampleIntervalMs,
-      leakThresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs,
-    },
-    loadForceGc(),
-  );
-  const trendNow = (): MemTrend =>
-    computeTrend(window, { warmupJobs: config.leakWarmupJobs, leakThresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs });
 
-  const start = (trend: MemTrend, at: number) => {
-    lastStartedAt = at;
-    verdicts.length = 0;
-    log.warn({ leak: figuresForLog(trend), threshold: config.leakThresholdMbPer1kJobs }, `leak sentinel: ${trend.note}; taking heap snapshots ${config.leakSnapshotGapJobs} jobs apart`);
-    current = runInvestigation({ ...deps, trendNow, isClosed: () => closed });
+  const state = (): LeakState => leakStateFrom(assessment, { forcedGcs: budget.forced, forcedGcMs: budget.forcedMs, investigation: phase, reportId });
+
+  const start = (now: number) => {
+    lastStartedAt = now;
+    phase = 'running';
+    log.info({ leak: state() }, `leak sentinel: ${assessment.note}; investigating (a report follows only if clean measurements confirm it)`);
+    current = runInvestigation({ ...deps, points, assessment, isClosed: () => closed });
     current.done
       .then((outcome) => {
-        if (outcome && config.recycleOnLeak && !closed && !recycled) {
+        phase = outcome.kind === 'aborted' ? 'none' : outcome.kind;
+        if (outcome.kind !== 'reported') return;
+        reportId = outcome.reportId;
+        if (config.recycleOnLeak && !closed && !recycled) {
           recycled = true;
           deps.onRecycle(outcome.detail);
         }
       })
-      .catch((thrown: unknown) => log.warn({ err: coerceError(thrown) }, 'leak sentinel: investigation failed; watching again'))
+      .catch((thrown: unknown) => {
+        phase = 'failed';
+        log.warn({ err: coerceError(thrown) }, 'leak sentinel: investigation failed; watching again');
+      })
       .finally(() => {
         current = null;
       });
   };
 
+  const evaluate = (jobs: number) => {
+    if (closed || recycled) return;
+    lastEvalJobs = jobs;
+    const investigating = current !== null;
+    const mode = forceMode(points.points, assessment, investigating, { warmupJobs: config.leakWarmupJobs, pointEveryJobs: config.leakPointEveryJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs });
+    if (points.collect(jobs, mode) === 0) return;
+    assessment = assessGrowth(points.points, options);
+    log.debug({ leak: state(), postGcHeap: points.last?.heap ?? null }, 'leak sentinel: evaluated');
+    if (investigating || assessment.verdict !== 'suspected leak') return;
+    const now = Date.now();
+    if (now - lastStartedAt < config.snapshotMinIntervalMs) {
+      log.debug({ sinceLastMs: now - lastStartedAt }, 'leak sentinel: suspected leak, but the last investigation was too recent');
+      return;
+    }
+    start(now);
+  };
+
   return {
-    onSample(sample) {
-      if (closed || recycled) return;
-      probe.onSample(sample);
-      if (sample.jobsDone < config.leakWarmupJobs) return;
-      window.push(sample);
-      if (window.length > WINDOW_SAMPLES) window.splice(0, window.length - WINDOW_SAMPLES);
-      const inv = current as Investigation | null;
-      if (inv) {
-        inv.onSample(sample);
-        return;
-      }
-      if (sample.postGcHeap === null || sample.postGcHeap === lastPostGc) return;
-      lastPostGc = sample.postGcHeap;
-      const trend = trendNow();
-      log.debug({ verdict: trend.verdict, note: trend.note, ...figuresForLog(trend) }, 'leak sentinel: evaluated');
-      verdicts.push(trend.verdict);
-      if (verdicts.length > PERSISTENCE) verdicts.shift();
-      if (verdicts.length < PERSISTENCE || verdicts.some((v) => v !== 'suspected leak')) return;
-      if (sample.at - lastStartedAt < config.snapshotMinIntervalMs) {
-        log.debug({ sinceLastMs: sample.at - lastStartedAt }, 'leak sentinel: suspected leak, but the last investigation was too recent');
-        return;
-      }
-      start(trend, sample.at);
+    onJobDone(jobsDone) {
+      (current as Investigation | null)?.onJobDone(jobsDone);
+      if (jobsDone - lastEvalJobs >= EVAL_EVERY_JOBS) evaluate(jobsDone);
     },
+    onSample(jobsDone) {
+      evaluate(jobsDone);
+      return state();
+    },
+    postGcHeap: () => points.last?.heap ?? null,
     async close() {
       closed = true;
+      points.stop();
       const inv = current as Investigation | null;
       if (inv) {
+        // Past snapshot B only the diff and the report are left: let them land (a recycle for
+        // --max-worker-memory must not lose the report), within the longest pause allowed.
+        if (inv.finishing) await Promise.race([inv.done.catch(() => undefined), sleep(config.leakMaxPauseMs, undefined, { ref: false })]);
         inv.abort();
         await inv.done.catch(() => undefined);
       }
     },
-  };
-}
-
-export function figuresForLog(t: MemTrend): Record<string, unknown> {
-  return {
-    heapMbPer1kJobs: t.heap.mbPer1kJobs,
-    heapMbPerHour: t.heap.mbPerHour,
-    r2: t.heap.r2Jobs,
-    gcPoints: t.heap.points,
-    samples: t.samplesUsed,
-    jobsSpan: t.jobsSpan,
-    rssMbPer1kJobs: t.rss.mbPer1kJobs,
   };
 }

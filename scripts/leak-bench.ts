@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:leaks`: the leak sentinel against each leak fixture at a chosen speed, in a
+ * process shaped like a crawler (test/fixtures/sentinel-host.ts: real pages, spiderd's decoder,
+ * parser and handler runner, the real sentinel, a real PostgreSQL and snapshot directory), so
+ * detection can be measured at 500 pages/s whatever the daemon's own throughput. Prints, per
+ * kind: pages at detection and at the report, MB leaked before the report, pause and snapshot
+ * figures, and the report's three names.
+ * Flags: --rate N (pages/s, default 500; 0 = flat out), --concurrency N (16), --jobs N (6000),
+ * --kinds a,b (default: every fixture; an absolute path runs that handler module),
+ * --clean-jobs N (pages of the clean run, default 40000).
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { migrate } from '../src/shared/db/migrate.js';
+import type { HostArgs, HostMessage } from '../test/fixtures/sentinel-host.js';
+
+const HOST = fileURLToPath(new URL('../test/fixtures/sentinel-host.js', import.meta.url));
+const HANDLERS = fileURLToPath(new URL('../test/fixtures/handlers/', import.meta.url));
+const KINDS = ['leaky', 'leak-slices', 'leak-listeners', 'leak-timers', 'leak-buffers', 'bounded-cache', 'clean'];
+
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string', default: KINDS.join(',') }, 'clean-jobs': { type: 'string', default: '40000' } } });
+const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
+const MB = 1024 * 1024;
+
+console.log(`spiderd leak bench — ${new Date().toISOString()}`);
+console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}; rate ${values.rate} pages/s, ${values.concurrency} in flight`);
+
+for (const kind of values.kinds.split(',')) {
+  const jobs = kind === 'clean' ? Number(values['clean-jobs']) : Number(values.jobs);
+  const r = await runKind(kind, jobs);
+  console.log(`\n${kind}: ${r.done?.jobsDone ?? '?'} pages in ${((r.done?.elapsedMs ?? 0) / 1000).toFixed(1)} s, peak RSS ${((r.done?.peakRss ?? 0) / MB).toFixed(0)} MB; verdicts ${JSON.stringify(r.done?.verdicts ?? {})}; ${r.done?.forcedGcs ?? 0} forced GCs (${r.done?.forcedGcMs ?? 0} ms)`);
+  if (r.reports.length === 0) {
+    console.log('  no leak report');
+    continue;
+  }
+  for (const row of r.reports) {
+    const f = row.figures as { growth?: { heapMbPer1kJobs: number; externalMbPer1kJobs: number }; pauses?: Array<{ label: string; jobs: number; pauseMs: number; writeMs: number | null; drainMs: number; gcMs: number; snapshotBytes: number | null; heapMb: number }>; diffMs?: number; evidenceNote?: string };
+    const rate = Math.max(f.growth?.heapMbPer1kJobs ?? 0, 0) + Math.max(f.growth?.externalMbPer1kJobs ?? 0, 0);
+    console.log(`  report #${row.id} (${row.kind}, ${row.evidence}): detected at ${row.jobs_at_detection} pages, stored at ${row.jobs_done} pages; about ${((rate * row.jobs_done) / 1000).toFixed(0)} MB leaked by then (+${rate.toFixed(1)} MB per 1,000 pages)`);
+    for (const p of f.pauses ?? []) console.log(`  pause ${p.label} at ${p.jobs} pages: ${p.pauseMs} ms (in-flight ${p.drainMs} ms, GC ${p.gcMs} ms${p.writeMs === null ? '' : `, snapshot ${p.writeMs} ms, ${((p.snapshotBytes ?? 0) / MB).toFixed(1)} MB`}); heap ${p.heapMb} MB`);
+    console.log(`  diff ${f.diffMs ?? '?'} ms${f.evidenceNote ? `; ${f.evidenceNote}` : ''}`);
+    console.log(`  growing class: ${row.growing_class}`);
+    console.log(`  retainer path: ${(row.retainer_path ?? []).join(' <- ')}`);
+    console.log(`  allocation site: ${row.allocation_site}`);
+  }
+}
+
+interface ReportRow {
+  id: number;
+  kind: string;
+  evidence: string;
+  jobs_at_detection: number;
+  jobs_done: number;
+  figures: unknown;
+  growing_class: string | null;
+  retainer_path: string[] | null;
+  allocation_site: string | null;
+}
+
+async function runKind(kind: string, maxJobs: number): Promise<{ done: Extract<HostMessage, { type: 'done' }> | null; reports: ReportRow[] }> {
+  const dbName = `spiderd_leakbench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = withDb(adminUrl, dbName);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'spiderd-leakbench-'));
+  try {
+    await migrate(dbUrl);
+    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn' } };
+    const child = fork(HOST, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    let done: Extract<HostMessage, { type: 'done' }> | null = null;
+    child.on('message', (m: HostMessage) => {
+      if (m.type === 'done') done = m;
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    const reports = (await c.query<ReportRow>('SELECT id, kind, evidence, jobs_at_detection, jobs_done, figures, growing_class, retainer_path, allocation_site FROM leak_reports ORDER BY id')).rows;
+    await c.end();
+    return { done, reports };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function withDb(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

@@ -1,0 +1,42 @@
+/**
+ * Confirms a suspected leak on the investigation's two clean measurements (pure): taken with
+ * jobs paused, no page in flight and right after a full GC, they carry none of the noise the
+ * sentinel's running measurements do. Growth of at least half the threshold per 1,000 jobs
+ * between them, in what the sentinel saw grow, confirms the leak; less (a cache that has just
+ * filled, a burst of in-flight pages misread as growth) does not, and nothing is reported.
+ */
+import type { LeakKind } from '../../shared/mem/leak-analysis.js';
+
+export interface Measure {
+  jobs: number;
+  heap: number;
+  external: number;
+  /** Off-heap RSS at the start of the step (B) and at its end (A: after its snapshot, which leaves RSS higher). */
+  offHeapRss: number;
+  offHeapRssAfter: number;
+}
+
+export interface Growth {
+  jobs: number;
+  heapMbPer1kJobs: number;
+  externalMbPer1kJobs: number;
+  rssMbPer1kJobs: number;
+  confirmed: boolean;
+  note: string;
+}
+
+const MB = 1024 * 1024;
+
+export function confirmGrowth(a: Measure, b: Measure, kinds: readonly LeakKind[], thresholdMbPer1kJobs: number): Growth {
+  const jobs = Math.max(1, b.jobs - a.jobs);
+  const per1k = (from: number, to: number) => Math.round(((to - from) / MB / jobs) * 1000 * 100) / 100;
+  const heap = per1k(a.heap, b.heap);
+  const external = per1k(a.external, b.external);
+  const rss = per1k(a.offHeapRssAfter, b.offHeapRss);
+  const half = thresholdMbPer1kJobs / 2;
+  const heapGrew = kinds.includes('heap') && heap >= half;
+  const nativeGrew = kinds.includes('native') && (external >= half || rss >= thresholdMbPer1kJobs);
+  const confirmed = heapGrew || nativeGrew;
+  const note = `+${heap} MB heap, +${external} MB external, +${rss} MB off-heap rss per 1,000 jobs over ${jobs} jobs with no page in flight${confirmed ? '' : ` (below ${half})`}`;
+  return { jobs, heapMbPer1kJobs: heap, externalMbPer1kJobs: external, rssMbPer1kJobs: rss, confirmed, note };
+}

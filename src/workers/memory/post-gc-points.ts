@@ -1,0 +1,92 @@
+/**
+ * The sentinel's measurements: one GrowthPoint per major GC, natural (from V8's GC reports,
+ * gc-watch.ts) or forced when none came for a while (gc-probe.ts decides, within its budget).
+ * Each point carries the jobs done, the post-GC heap and external memory, and RSS.
+ */
+import v8 from 'node:v8';
+import type { GrowthPoint } from '../../shared/mem/leak-analysis.js';
+import type { ForceMode } from './force-mode.js';
+import { GcBudget, type ForceGc } from './gc-probe.js';
+import { GcWatch } from './gc-watch.js';
+
+/** Points kept (the analysis uses the most recent ones). */
+const KEEP = 64;
+/** A forced GC of a heap this big may take over a second: announce it as a deliberate block. */
+const ANNOUNCE_GC_ABOVE_BYTES = 768 * 1024 * 1024;
+
+export interface MeasuredGc {
+  heap: number;
+  external: number;
+  heapCommitted: number;
+  costMs: number;
+}
+
+export class PostGcPoints {
+  private readonly list: GrowthPoint[] = [];
+  private readonly watch = new GcWatch();
+
+  constructor(
+    readonly budget: GcBudget,
+    private readonly forceGc: ForceGc | null,
+    private readonly announce: (expectedMs: number, what: string) => void,
+  ) {}
+
+  get points(): readonly GrowthPoint[] {
+    return this.list;
+  }
+
+  get last(): GrowthPoint | null {
+    return this.list[this.list.length - 1] ?? null;
+  }
+
+  /**
+   * Records the major GCs V8 ran since the last call and, when a point is due and the budget
+   * allows, forces one (force-mode.ts). Returns how many points were added.
+   */
+  collect(jobs: number, force: ForceMode, now = Date.now()): number {
+    let added = this.addNatural(jobs, now);
+    if (force.mode !== 'never' && this.forceGc && this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) {
+      const m = this.fullGc('a leak sentinel measurement');
+      if (m) {
+        this.budget.spent(m.costMs, Date.now());
+        this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss() });
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /**
+   * A full GC now (the investigation's clean measurements use it too): the heap and external
+   * memory right after it, and its cost. Null without a GC function.
+   */
+  fullGc(what: string): MeasuredGc | null {
+    if (!this.forceGc) return null;
+    this.addNatural(this.last?.jobs ?? 0, Date.now()); // keep V8's earlier reports apart from this one
+    const before = v8.getHeapStatistics();
+    if (before.used_heap_size > ANNOUNCE_GC_ABOVE_BYTES) this.announce(Math.ceil(before.used_heap_size / (256 * 1024)), what);
+    const t0 = performance.now();
+    this.forceGc();
+    const costMs = performance.now() - t0;
+    this.watch.take(0); // the forced GC's own report: measured here instead
+    const after = v8.getHeapStatistics();
+    return { heap: after.used_heap_size, external: after.external_memory, heapCommitted: after.total_physical_size, costMs };
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
+
+  private addNatural(jobs: number, now: number): number {
+    const natural = this.watch.take(jobs, now);
+    if (natural.length === 0) return 0;
+    const rss = process.memoryUsage.rss();
+    for (const gc of natural) this.push({ jobs, at: now, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss });
+    return natural.length;
+  }
+
+  private push(p: GrowthPoint): void {
+    this.list.push(p);
+    if (this.list.length > KEEP) this.list.splice(0, this.list.length - KEEP);
+  }
+}

@@ -1,0 +1,22 @@
+/** What the leak sentinel (and its investigations) need from the crawler process. */
+import type { Config } from '../../shared/config.js';
+import type { Db } from '../../shared/db/client.js';
+import type { Logger } from '../../shared/logger.js';
+
+export interface LeakSentinelDeps {
+  config: Config;
+  daemonId: string;
+  workerId: string;
+  log: Logger;
+  db: Db;
+  jobsDone(): number;
+  /** Stops taking jobs and waits for in-flight ones (a snapshot blocks the process for seconds). */
+  pauseJobs(): Promise<void>;
+  resumeJobs(): void;
+  /** Tells the supervisor's watchdog that the event loop is about to block on purpose. */
+  announceBlocking(expectedMs: number, what: string): void;
+  /** Called once, after the report is stored, when config.recycleOnLeak is set. */
+  onRecycle(detail: string): void;
+  /** The crawl this process is working on, if it knows one (stored with the report). */
+  crawlId?(): number | null;
+}

@@ -1,0 +1,30 @@
+/** When the sentinel may force full GCs: a first look of two points, then often only for a process that may be leaking. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assessGrowth, type GrowthPoint } from '../../src/shared/mem/leak-analysis.js';
+import { forceMode } from '../../src/workers/memory/force-mode.js';
+
+const MB = 1024 * 1024;
+const O = { warmupJobs: 1000, pointEveryJobs: 200, thresholdMbPer1kJobs: 5 };
+const point = (jobs: number, heapMb: number): GrowthPoint => ({ jobs, at: jobs, heap: heapMb * MB, external: 6 * MB, rss: 200 * MB, heapCommitted: 60 * MB });
+const mode = (points: GrowthPoint[], investigating = false) => forceMode(points, assessGrowth(points, O), investigating, O);
+
+test('before the first point after the warm-up: due at once; then the second 400 jobs later', () => {
+  assert.deepEqual(mode([point(400, 38)]), { mode: 'urgent', spacingJobs: 200 });
+  assert.deepEqual(mode([point(1000, 38)]), { mode: 'urgent', spacingJobs: 400 });
+});
+
+test('a flat first look makes the process quiet: the steady budget only', () => {
+  assert.equal(mode([point(1000, 38), point(1400, 38.2)]).mode, 'steady');
+});
+
+test('growth in the first look, or a growing verdict, keeps the points coming', () => {
+  assert.equal(mode([point(1000, 38), point(1400, 42)]).mode, 'urgent');
+  const growing = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (2 * j) / 1000));
+  assert.equal(assessGrowth(growing, O).verdict, 'growing');
+  assert.equal(mode(growing).mode, 'urgent');
+});
+
+test('never during an investigation', () => {
+  assert.equal(mode([point(1000, 38)], true).mode, 'never');
+});
