@@ -5,7 +5,7 @@
  */
 import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
-import type { Db } from '../shared/db/client.js';
+import { prismaRunner, type Db } from '../shared/db/client.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
 import type { PageJob } from '../shared/queue.js';
 
@@ -50,7 +50,7 @@ export async function addSeeds(db: Db, queue: Queue<PageJob>, input: AddSeedsInp
     let overLimit = 0;
     for (let i = 0; i < input.seeds.length; i += CHUNK) {
       const chunk = input.seeds.slice(i, i + CHUNK).map((url) => ({ url, depth: 0 }));
-      const r = await insertPages(tx, row.id, options, chunk);
+      const r = await insertPages(prismaRunner(tx), row.id, options, chunk);
       rows.push(...r.inserted);
       known += r.known.length;
       overLimit += r.overLimit;

@@ -7,7 +7,7 @@
  * crawls.discovered is kept only while the crawl has a --max-pages.
  */
 import type { Queue } from 'bullmq';
-import type { Db, Prisma } from './db/client.js';
+import type { SqlRunner } from './db/sql.js';
 import { enforceHostBudget } from './host-budget.js';
 import { pageJobs, type PageJob } from './queue.js';
 
@@ -40,26 +40,38 @@ export interface InsertResult {
   overLimit: number;
 }
 
-type Tx = Prisma.TransactionClient | Db;
+/**
+ * The INSERT of new pages for candidates of any number of crawls ($1 crawl ids, $2 urls, $3
+ * depths, $4 redirect hops), in the order given; returns the new rows. One statement of constant
+ * shape whatever the batch size.
+ */
+export const INSERT_PAGES = `
+  INSERT INTO pages (crawl_id, url, depth, redirect_hops)
+  SELECT c.crawl_id, c.url, c.depth, c.hops
+  FROM unnest($1::int[], $2::text[], $3::int[], $4::int[]) WITH ORDINALITY AS c(crawl_id, url, depth, hops, n)
+  ORDER BY c.n
+  ON CONFLICT (crawl_id, url_hash) DO NOTHING
+  RETURNING id::text AS id, crawl_id, url, depth, redirect_hops`;
 
-/** Call inside a transaction (the budget row locks are held until it commits). */
-export async function insertPages(tx: Tx, crawlId: number, limits: FrontierLimits, candidates: Candidate[]): Promise<InsertResult> {
+/** The parameters of INSERT_PAGES for one crawl's candidates (deduplicated, sorted). */
+export function insertArgs(crawlId: number, candidates: Candidate[]): unknown[] {
+  return [candidates.map(() => crawlId), candidates.map((c) => c.url), candidates.map((c) => c.depth), candidates.map((c) => c.redirectHops ?? 0)];
+}
+
+export function toNewRow(r: { id: string; url: string; depth: number; redirect_hops: number }): NewPageRow {
+  return { id: BigInt(r.id), url: r.url, depth: r.depth, redirect_hops: r.redirect_hops };
+}
+
+/** Call inside a transaction when the crawl has a budget (its row locks are held until it commits). */
+export async function insertPages(tx: SqlRunner, crawlId: number, limits: FrontierLimits, candidates: Candidate[]): Promise<InsertResult> {
   const unique = dedupe(candidates);
   if (unique.length === 0) return { inserted: [], known: [], overLimit: 0 };
   let quota = Infinity;
   if (limits.maxPages > 0) {
-    const crawl = await tx.$queryRaw<Array<{ discovered: number }>>`SELECT discovered FROM crawls WHERE id = ${crawlId} FOR UPDATE`;
+    const crawl = await tx.query<{ discovered: number }>('SELECT discovered FROM crawls WHERE id = $1 FOR UPDATE', [crawlId]);
     quota = Math.max(0, limits.maxPages - (crawl[0]?.discovered ?? 0));
   }
-  // One statement of constant shape whatever the batch size; rows go in URL order (see dedupe).
-  const rows = quota === 0 ? [] : await tx.$queryRaw<NewPageRow[]>`
-    INSERT INTO pages (crawl_id, url, depth, redirect_hops)
-    SELECT ${crawlId}::int, c.url, c.depth, c.hops
-    FROM unnest(${unique.map((c) => c.url)}::text[], ${unique.map((c) => c.depth)}::int[], ${unique.map((c) => c.redirectHops ?? 0)}::int[])
-      WITH ORDINALITY AS c(url, depth, hops, n)
-    ORDER BY c.n
-    ON CONFLICT (crawl_id, url_hash) DO NOTHING
-    RETURNING id, url, depth, redirect_hops`;
+  const rows = quota === 0 ? [] : (await tx.query<{ id: string; url: string; depth: number; redirect_hops: number }>(INSERT_PAGES, insertArgs(crawlId, unique))).map(toNewRow);
   const insertedUrls = new Set(rows.map((r) => r.url));
   const known = quota === 0 ? await knownUrls(tx, crawlId, unique) : unique.filter((c) => !insertedUrls.has(c.url)).map((c) => c.url);
   let inserted = rows;
@@ -73,10 +85,10 @@ export async function insertPages(tx: Tx, crawlId: number, limits: FrontierLimit
     inserted = budget.kept;
     dropped.push(...budget.dropped);
   }
-  if (dropped.length > 0) await tx.$executeRaw`DELETE FROM pages WHERE id = ANY(${dropped.map((r) => r.id)}::bigint[])`;
+  if (dropped.length > 0) await tx.execute('DELETE FROM pages WHERE id = ANY($1::bigint[])', [dropped.map((r) => r.id.toString())]);
   // Counted only where a budget needs it: every batch of every process updating one crawl row
   // would make them all wait on each other.
-  if (limits.maxPages > 0 && inserted.length > 0) await tx.$executeRaw`UPDATE crawls SET discovered = discovered + ${inserted.length} WHERE id = ${crawlId}`;
+  if (limits.maxPages > 0 && inserted.length > 0) await tx.execute('UPDATE crawls SET discovered = discovered + $1 WHERE id = $2', [inserted.length, crawlId]);
   return { inserted, known, overLimit: quota === 0 ? unique.length - known.length : dropped.length };
 }
 
@@ -87,20 +99,24 @@ export async function enqueuePages(queue: Queue<PageJob>, crawlId: number, rows:
   }
 }
 
-function dedupe(candidates: Candidate[]): Candidate[] {
+/**
+ * One candidate per URL (the shallowest), sorted, so concurrent transactions inserting
+ * overlapping URLs take the unique-index locks in the same order and wait for each other
+ * instead of deadlocking.
+ */
+export function dedupe(candidates: Candidate[]): Candidate[] {
   const byUrl = new Map<string, Candidate>();
   for (const c of candidates) {
     const seen = byUrl.get(c.url);
     if (!seen || c.depth < seen.depth) byUrl.set(c.url, c);
   }
-  // Sorted, so concurrent transactions inserting overlapping URLs take the unique-index
-  // locks in the same order and wait for each other instead of deadlocking.
   return [...byUrl.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
 }
 
-async function knownUrls(tx: Tx, crawlId: number, candidates: Candidate[]): Promise<string[]> {
-  const rows = await tx.$queryRaw<Array<{ url: string }>>`
-    SELECT url FROM pages WHERE crawl_id = ${crawlId}
-      AND url_hash = ANY(SELECT spiderd_url_hash(u) FROM unnest(${candidates.map((c) => c.url)}::text[]) AS u)`;
+async function knownUrls(tx: SqlRunner, crawlId: number, candidates: Candidate[]): Promise<string[]> {
+  const rows = await tx.query<{ url: string }>(
+    'SELECT url FROM pages WHERE crawl_id = $1 AND url_hash = ANY(SELECT spiderd_url_hash(u) FROM unnest($2::text[]) AS u)',
+    [crawlId, candidates.map((c) => c.url)],
+  );
   return rows.map((r) => r.url);
 }

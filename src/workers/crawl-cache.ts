@@ -3,7 +3,7 @@
  * kept for a few seconds (so option changes reach running processes quickly) instead of
  * being read per page. Concurrent jobs of one crawl share one load.
  */
-import type { Db } from '../shared/db/client.js';
+import type { SqlRunner } from '../shared/db/sql.js';
 import { parseCrawlOptions, type CrawlOptions } from '../shared/crawl-options.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { compileScope, type ScopeRules } from '../shared/url/scope.js';
@@ -23,7 +23,7 @@ export class CrawlCache {
   private readonly entries = new Map<number, Entry>();
 
   constructor(
-    private readonly db: Db,
+    private readonly sql: SqlRunner,
     private readonly ttlMs = 5_000,
   ) {}
 
@@ -44,7 +44,13 @@ export class CrawlCache {
   private async load(crawlId: number): Promise<CachedCrawl | null> {
     let row: { id: number; name: string; options: unknown; seedHosts: string[] } | null;
     try {
-      row = await this.db.crawl.findUnique({ where: { id: crawlId }, select: { id: true, name: true, options: true, seedHosts: true } });
+      const [found] = await this.sql.query<{ id: number; name: string; options: unknown; seed_hosts: string[] | null }>(
+        'SELECT id, name, options, seed_hosts FROM crawls WHERE id = $1',
+        [crawlId],
+      );
+      // The driver adapter hands jsonb over as its text.
+      const options = typeof found?.options === 'string' ? (JSON.parse(found.options) as unknown) : found?.options;
+      row = found ? { id: found.id, name: found.name, options, seedHosts: found.seed_hosts ?? [] } : null;
     } catch (err) {
       throw dbError(`loading crawl ${crawlId}`, err);
     }

@@ -3,7 +3,7 @@
  * completion, or BullMQ redelivered a job whose result is already stored). Lookups are collected
  * for a few milliseconds and answered with one query, not one per page.
  */
-import type { Db } from '../shared/db/client.js';
+import type { SqlRunner } from '../shared/db/sql.js';
 import { dbError } from './db-errors.js';
 
 interface Waiter {
@@ -16,7 +16,7 @@ export class PageGuard {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Db,
+    private readonly sql: SqlRunner,
     private readonly windowMs = 3,
     private readonly maxBatch = 500,
   ) {}
@@ -38,7 +38,7 @@ export class PageGuard {
     const batch = this.waiting;
     this.waiting = new Map();
     const ids = [...batch.keys()];
-    this.db.$queryRaw<Array<{ id: string; state: string }>>`SELECT id::text AS id, state::text AS state FROM pages WHERE id = ANY(${ids}::bigint[])`.then(
+    this.sql.query<{ id: string; state: string }>('SELECT id::text AS id, state::text AS state FROM pages WHERE id = ANY($1::bigint[])', [ids]).then(
       (rows) => {
         const queued = new Set(rows.filter((r) => r.state === 'queued').map((r) => r.id));
         for (const [id, waiters] of batch) for (const w of waiters) w.resolve(queued.has(id));

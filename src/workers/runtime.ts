@@ -6,6 +6,7 @@
  */
 import type { Config } from '../shared/config.js';
 import { createDb, type Db } from '../shared/db/client.js';
+import { createSql } from '../shared/db/sql.js';
 import { redisKeys } from '../shared/keys.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
@@ -40,8 +41,10 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const keys = redisKeys(config.prefix);
   const redis = resources.add('redis', createRedis(config, `crawler-${workerId}`), (r) => r.disconnect());
   redis.on('error', (err: Error) => log.warn({ err }, 'Redis connection error (commands wait for the reconnect)'));
-  // One store flush at a time, plus the guard's lookups, crawl loads and leak reports.
-  const db = resources.add('postgresql', createDb(config, { poolSize: 4 }), (d) => d.$disconnect());
+  // One store flush at a time, plus the guard's lookups and crawl loads; raw SQL through Prisma's
+  // driver adapter. The Prisma Client (and its query compiler) only for the rare leak report.
+  const sql = resources.add('postgresql', createSql(config, { max: 3 }), (s) => s.close());
+  const db = resources.add('prisma', createDb(config, { poolSize: 1 }), (d) => d.$disconnect());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
   const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
@@ -49,7 +52,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const slots = new Slots(auto ? Math.min(AUTO_START, config.maxConcurrency) : (config.concurrency as number));
   const store = resources.add(
     'page store',
-    new StoreBatch({ db, queue, log, known: new KnownUrls(), attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
+    new StoreBatch({ sql, queue, log, known: new KnownUrls(), attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
     (s) => s.close(),
   );
   const crawlPage = createPageCrawler({
@@ -61,7 +64,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     limits,
     handlers: new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs }),
   });
-  const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(db), guard: new PageGuard(db), crawlPage, slots, store });
+  const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(sql), guard: new PageGuard(sql), crawlPage, slots, store });
   const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
   if (auto) {
     const memoryLimitBytes = config.maxWorkerMemoryMb * 1024 * 1024;

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
-import type { Db } from '../shared/db/client.js';
+import type { Sql } from '../shared/db/sql.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { enqueuePages, type Candidate } from '../shared/frontier.js';
 import type { Logger } from '../shared/logger.js';
@@ -23,7 +23,7 @@ import type { KnownUrls } from './known-urls.js';
 import { errorRow, type PageResult } from './page-result.js';
 
 export interface StoreBatchOptions {
-  db: Db;
+  sql: Sql;
   queue: Queue<PageJob>;
   log: Logger;
   known: KnownUrls;
@@ -120,7 +120,7 @@ export class StoreBatch {
     const results = batch.map((p) => p.result);
     const offered = this.offered(results);
     try {
-      const found = await this.retrying('storing', batch.length, deadline, isTransientDbError, () => commitBatch(this.opts.db, results, offered));
+      const found = await this.retrying('storing', batch.length, deadline, isTransientDbError, () => commitBatch(this.opts.sql, results, offered));
       for (const d of found) this.opts.known.remember(d.crawlId, [...d.known, ...d.inserted.map((r) => r.url)]);
       discoveries.push(...found);
       stored.push(...batch);

@@ -2,11 +2,32 @@
  * The one statement that writes a batch of page results: UPDATE ... FROM jsonb_to_recordset,
  * only for rows still 'queued', so a redelivered job never overwrites or duplicates a row.
  */
-import type { Prisma } from '../shared/db/client.js';
+import type { SqlRunner } from '../shared/db/sql.js';
 import type { PageResult } from './page-result.js';
 
-export async function writePageRows(tx: Prisma.TransactionClient, results: PageResult[]): Promise<void> {
-  const payload = JSON.stringify(
+/** The UPDATE, reading its rows from the jsonb parameter `param` (e.g. '$1'). */
+export function updatePageRows(param: string): string {
+  return `
+    UPDATE pages AS p SET
+      state = r.state::"PageState", final_url = r.final_url, status = r.status, content_type = r.content_type,
+      title = r.title, description = r.description, canonical = r.canonical, noindex = r.noindex,
+      nofollow = r.nofollow, fetched_at = r.fetched_at, duration_ms = r.duration_ms, bytes = r.bytes,
+      content_hash = r.content_hash, error_code = r.error_code, error = r.error, attempts = r.attempts,
+      links = r.links, data = r.data
+    FROM jsonb_to_recordset(${param}::jsonb) AS r(
+      id bigint, state text, final_url text, status int, content_type text, title text, description text,
+      canonical text, noindex boolean, nofollow boolean, fetched_at timestamp(3), duration_ms int, bytes int,
+      content_hash text, error_code text, error text, attempts int, links text[], data jsonb)
+    WHERE p.id = r.id AND p.state = 'queued'`;
+}
+
+export async function writePageRows(tx: SqlRunner, results: PageResult[]): Promise<void> {
+  await tx.execute(updatePageRows('$1'), [pageRowsPayload(results)]);
+}
+
+/** The results as the JSON the UPDATE reads, made safe for PostgreSQL text and jsonb. */
+export function pageRowsPayload(results: PageResult[]): string {
+  return JSON.stringify(
     results.map(({ pageId, row }) => ({
       id: pageId,
       state: row.state,
@@ -30,18 +51,6 @@ export async function writePageRows(tx: Prisma.TransactionClient, results: PageR
     })),
     pgSafeStrings,
   );
-  await tx.$executeRaw`
-    UPDATE pages AS p SET
-      state = r.state::"PageState", final_url = r.final_url, status = r.status, content_type = r.content_type,
-      title = r.title, description = r.description, canonical = r.canonical, noindex = r.noindex,
-      nofollow = r.nofollow, fetched_at = r.fetched_at, duration_ms = r.duration_ms, bytes = r.bytes,
-      content_hash = r.content_hash, error_code = r.error_code, error = r.error, attempts = r.attempts,
-      links = r.links, data = r.data
-    FROM jsonb_to_recordset(${payload}::jsonb) AS r(
-      id bigint, state text, final_url text, status int, content_type text, title text, description text,
-      canonical text, noindex boolean, nofollow boolean, fetched_at timestamp(3), duration_ms int, bytes int,
-      content_hash text, error_code text, error text, attempts int, links text[], data jsonb)
-    WHERE p.id = r.id AND p.state = 'queued'`;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

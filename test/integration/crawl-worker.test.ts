@@ -17,7 +17,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 import { parseCrawlOptions } from '../../src/shared/crawl-options.js';
-import { createDb, type Db } from '../../src/shared/db/client.js';
+import { createDb, prismaRunner, type Db } from '../../src/shared/db/client.js';
 import { enqueuePages, insertPages } from '../../src/shared/frontier.js';
 import type { ChildMessage, ParentMessage } from '../../src/shared/ipc.js';
 import { createPageQueue, type PageJob } from '../../src/shared/queue.js';
@@ -182,7 +182,7 @@ describe('crawler process', () => {
 
   async function seed(name: string, urls: string[], options: Record<string, unknown>): Promise<number> {
     const crawl = await db.crawl.create({ data: { name, options: parseCrawlOptions({ perHostDelayMs: 0, perHostConcurrency: 4, ...options }), seedHosts: [site.host] } });
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, { maxPages: 0, maxPagesPerHost: 0 }, urls.map((url) => ({ url, depth: 0 }))));
+    const { inserted } = await db.$transaction((tx) => insertPages(prismaRunner(tx), crawl.id, { maxPages: 0, maxPagesPerHost: 0 }, urls.map((url) => ({ url, depth: 0 }))));
     await enqueuePages(queue, crawl.id, inserted, 3);
     return crawl.id;
   }

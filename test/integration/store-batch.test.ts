@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createDb, type Db } from '../../src/shared/db/client.js';
+import { createDb, prismaRunner, type Db } from '../../src/shared/db/client.js';
+import { createSql, type Sql } from '../../src/shared/db/sql.js';
 import { insertPages } from '../../src/shared/frontier.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createPageQueue, type PageJob } from '../../src/shared/queue.js';
@@ -50,6 +51,7 @@ function fetchedRow(title: string, links: string[] = []): PageRow {
 describe('StoreBatch', () => {
   let tdb: TestDatabase;
   let db: Db;
+  let sql: Sql;
   let redis: Redis;
   let queue: Queue<PageJob>;
   let prefix: string;
@@ -57,6 +59,7 @@ describe('StoreBatch', () => {
   before(async () => {
     tdb = await createTestDatabase();
     db = createDb({ databaseUrl: tdb.url });
+    sql = createSql({ databaseUrl: tdb.url });
     prefix = testPrefix();
     redis = createRedis({ redisUrl: REDIS_URL }, 'test');
     queue = createPageQueue(redis, prefix);
@@ -66,13 +69,14 @@ describe('StoreBatch', () => {
     await queue.close();
     redis.disconnect();
     await db.$disconnect();
+    await sql.close();
     await deletePrefix(prefix);
     await tdb.drop();
   });
 
   async function seedCrawl(name: string, maxPages: number, maxPagesPerHost = 0): Promise<{ crawlId: number; seedId: string }> {
     const crawl = await db.crawl.create({ data: { name, options: { maxPages, maxPagesPerHost }, seedHosts: ['site.test'] } });
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawl.id, { maxPages, maxPagesPerHost }, [{ url: `${SITE}/${name}/`, depth: 0 }]));
+    const { inserted } = await db.$transaction((tx) => insertPages(prismaRunner(tx), crawl.id, { maxPages, maxPagesPerHost }, [{ url: `${SITE}/${name}/`, depth: 0 }]));
     return { crawlId: crawl.id, seedId: inserted[0]!.id.toString() };
   }
 
@@ -91,7 +95,7 @@ describe('StoreBatch', () => {
 
   test('a redelivered result (submitted twice) leaves one stored row with the first result', async () => {
     const { crawlId, seedId } = await seedCrawl('redelivery', 0);
-    const store = newStore({ db, batchSize: 10, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 10, flushMs: 5 });
     const links = [`${SITE}/redelivery/a`];
     // Same batch and a later batch: neither the duplicate nor the late copy may change the row.
     await Promise.all([
@@ -111,9 +115,9 @@ describe('StoreBatch', () => {
 
   test('links discovered by several pages become one row and one job each', async () => {
     const { crawlId, seedId } = await seedCrawl('discover', 0);
-    const { inserted } = await db.$transaction((tx) => insertPages(tx, crawlId, NO_LIMITS, [{ url: `${SITE}/discover/other`, depth: 0 }]));
+    const { inserted } = await db.$transaction((tx) => insertPages(prismaRunner(tx), crawlId, NO_LIMITS, [{ url: `${SITE}/discover/other`, depth: 0 }]));
     const otherId = inserted[0]!.id.toString();
-    const store = newStore({ db, batchSize: 1, flushMs: 5 }); // one flush per page
+    const store = newStore({ sql, batchSize: 1, flushMs: 5 }); // one flush per page
     const shared = [`${SITE}/discover/x`, `${SITE}/discover/y`];
     await Promise.all([
       store.submit(result(crawlId, seedId, fetchedRow('seed', shared), shared)),
@@ -135,7 +139,7 @@ describe('StoreBatch', () => {
 
   test('maxPages caps the rows a crawl gets, and only stored rows get jobs', async () => {
     const { crawlId, seedId } = await seedCrawl('capped', 3);
-    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     const links = ['a', 'b', 'c', 'd', 'e'].map((p) => `${SITE}/capped/${p}`);
     await store.submit(result(crawlId, seedId, fetchedRow('seed', links), links, 3));
     await store.close();
@@ -148,7 +152,7 @@ describe('StoreBatch', () => {
 
   test('hostile text (NUL characters, lone surrogates) is stored instead of failing the batch', async () => {
     const { crawlId, seedId } = await seedCrawl('hostile', 0);
-    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     await store.submit(result(crawlId, seedId, { ...fetchedRow('a\u0000b\uD800c'), data: { note: 'x\u0000y' } }));
     await store.close();
     const row = await db.page.findFirstOrThrow({ where: { crawlId } });
@@ -160,10 +164,10 @@ describe('StoreBatch', () => {
   test('one bad row never fails its batch: it is isolated and stored failed (SPIDERD_STORE_FAILED), the others are stored with their discoveries', async () => {
     const { crawlId, seedId } = await seedCrawl('poison', 0);
     const { inserted } = await db.$transaction((tx) =>
-      insertPages(tx, crawlId, NO_LIMITS, ['a', 'b', 'c', 'd'].map((p) => ({ url: `${SITE}/poison/${p}`, depth: 1 }))),
+      insertPages(prismaRunner(tx), crawlId, NO_LIMITS, ['a', 'b', 'c', 'd'].map((p) => ({ url: `${SITE}/poison/${p}`, depth: 1 }))),
     );
     const ids = inserted.map((r) => r.id.toString());
-    const store = newStore({ db, batchSize: 64, flushMs: 20 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 20 });
     const bad = { ...fetchedRow('bad'), status: 2 ** 40 }; // out of the int column's range: a non-transient error
     const submits = [
       store.submit(result(crawlId, seedId, fetchedRow('seed', [`${SITE}/poison/new-1`]), [`${SITE}/poison/new-1`])),
@@ -186,7 +190,7 @@ describe('StoreBatch', () => {
   test('a URL of any length up to the cap fits the unique index (a 4,000-character link)', async () => {
     const { crawlId, seedId } = await seedCrawl('long', 0);
     const long = `${SITE}/long/${'x'.repeat(4_000 - `${SITE}/long/`.length)}`;
-    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     await store.submit(result(crawlId, seedId, fetchedRow('seed', [long]), [long]));
     await store.close();
     const rows = await db.page.findMany({ where: { crawlId }, orderBy: { id: 'asc' } });
@@ -195,7 +199,7 @@ describe('StoreBatch', () => {
 
   test('maxPagesPerHost caps the rows of each host, across batches (a calendar trap stops at the budget)', async () => {
     const { crawlId, seedId } = await seedCrawl('hosts', 0, 5);
-    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     const calendar = Array.from({ length: 8 }, (_, i) => `${SITE}/hosts/calendar/${2000 + i}`);
     const other = ['http://other.test/a', 'http://other.test/b'];
     await store.submit(result(crawlId, seedId, fetchedRow('seed', [...calendar.slice(0, 3), ...other]), [...calendar.slice(0, 3), ...other], 0, 5));
@@ -215,9 +219,9 @@ describe('StoreBatch', () => {
     const proxy = await tcpProxy(5432);
     const url = new URL(tdb.url);
     url.port = String(proxy.port);
-    const blipDb = createDb({ databaseUrl: url.toString() });
+    const blipDb = createSql({ databaseUrl: url.toString() });
     const watched = watchedLogger(/retrying/);
-    const store = newStore({ db: blipDb, log: watched.log, batchSize: 64, flushMs: 5, retryWindowMs: 60_000 });
+    const store = newStore({ sql: blipDb, log: watched.log, batchSize: 64, flushMs: 5, retryWindowMs: 60_000 });
     try {
       const links = [`${SITE}/blip/next`];
       const stored = store.submit(result(crawlId, seedId, fetchedRow('after the blip', links), links));
@@ -226,7 +230,7 @@ describe('StoreBatch', () => {
       await stored;
       await store.close();
     } finally {
-      await blipDb.$disconnect();
+      await blipDb.close();
       await proxy.close();
     }
     const rows = await db.page.findMany({ where: { crawlId }, orderBy: { id: 'asc' } });
@@ -238,18 +242,18 @@ describe('StoreBatch', () => {
     const proxy = await tcpProxy(5432); // never opened
     const url = new URL(tdb.url);
     url.port = String(proxy.port);
-    const downDb = createDb({ databaseUrl: url.toString() });
-    const store = newStore({ db: downDb, batchSize: 64, flushMs: 5, retryWindowMs: 300 });
+    const downDb = createSql({ databaseUrl: url.toString() });
+    const store = newStore({ sql: downDb, batchSize: 64, flushMs: 5, retryWindowMs: 300 });
     try {
       await assert.rejects(store.submit(result(1, '1', fetchedRow('lost'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
       await store.close();
     } finally {
-      await downDb.$disconnect();
+      await downDb.close();
     }
   });
 
   test('after close, submits are refused with a transient error', async () => {
-    const store = newStore({ db, batchSize: 64, flushMs: 5 });
+    const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     await store.close();
     await assert.rejects(store.submit(result(1, '1', fetchedRow('late'))), { code: 'SPIDERD_DB_UNAVAILABLE', transient: true });
   });

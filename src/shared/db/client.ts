@@ -1,6 +1,7 @@
 /** The Prisma client on PostgreSQL through the pg driver adapter (no native engine). */
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/client.js';
+import { PrismaClient, type Prisma } from './generated/client.js';
+import type { SqlRunner } from './sql.js';
 import type { Config } from '../config.js';
 
 export type Db = PrismaClient;
@@ -9,4 +10,12 @@ export { Prisma, PageState } from './generated/client.js';
 export function createDb(config: Pick<Config, 'databaseUrl'>, options: { poolSize?: number } = {}): Db {
   const adapter = new PrismaPg({ connectionString: config.databaseUrl, max: options.poolSize ?? 5 });
   return new PrismaClient({ adapter });
+}
+
+/** Hand-written SQL ($1, $2, ...) through a Prisma Client or one of its transactions. */
+export function prismaRunner(tx: Prisma.TransactionClient | PrismaClient): SqlRunner {
+  return {
+    query: <T>(text: string, args: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...args),
+    execute: (text: string, args: unknown[] = []) => tx.$executeRawUnsafe(text, ...args),
+  };
 }
