@@ -7,6 +7,7 @@
  * htmlparser2 keeps its open elements in an array it shifts and unshifts, so 100,000 nested tags
  * cost it seconds (quadratic), and every later walk of the DOM pays the depth again. At the cap a
  * new element closes the innermost open one first; pages nested less than 512 deep parse as before.
+ * Both are classes defined once, so per-page objects keep one shape and V8's optimized code stays valid.
  */
 import { load, type CheerioAPI } from 'cheerio/slim';
 import { DomHandler } from 'domhandler';
@@ -14,43 +15,79 @@ import { Parser, type Handler } from 'htmlparser2';
 
 export const MAX_DEPTH = 512;
 
+/** The members of htmlparser2's Parser (10.x) the cap relies on; TypeScript declares them private. */
 interface ParserInternals {
-  stack: unknown;
+  stack: string[];
+  cbs: Partial<Handler>;
   emitOpenTag(name: string): void;
   isVoidElement(name: string): boolean;
+  end(chunk: string): void;
+}
+
+const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: { decodeEntities: boolean }) => ParserInternals;
+
+class DepthCappedParser extends BaseParser {
+  override emitOpenTag(name: string): void {
+    if (Array.isArray(this.stack) && this.stack.length >= MAX_DEPTH && !this.isVoidElement(name)) {
+      const innermost = this.stack.shift()!;
+      this.cbs.onclosetag?.(innermost, true);
+    }
+    super.emitOpenTag(name);
+  }
+}
+
+/** Passes every parser event to the DOM builder, then to the extractor. */
+class BothHandlers implements Partial<Handler> {
+  constructor(
+    private readonly dom: DomHandler,
+    private readonly events: Partial<Handler>,
+  ) {}
+
+  onparserinit(parser: Parser): void {
+    this.dom.onparserinit(parser);
+  }
+  onreset(): void {
+    this.dom.onreset();
+  }
+  onend(): void {
+    this.dom.onend();
+  }
+  onerror(error: Error): void {
+    this.dom.onerror(error);
+  }
+  onopentag(name: string, attribs: Record<string, string>): void {
+    this.dom.onopentag(name, attribs);
+    this.events.onopentag?.(name, attribs, false);
+  }
+  onclosetag(name: string, isImplied: boolean): void {
+    this.dom.onclosetag();
+    this.events.onclosetag?.(name, isImplied);
+  }
+  ontext(data: string): void {
+    this.dom.ontext(data);
+    this.events.ontext?.(data);
+  }
+  oncomment(data: string): void {
+    this.dom.oncomment(data);
+  }
+  oncommentend(): void {
+    this.dom.oncommentend();
+  }
+  oncdatastart(): void {
+    this.dom.oncdatastart();
+  }
+  oncdataend(): void {
+    this.dom.oncdataend();
+  }
+  onprocessinginstruction(name: string, data: string): void {
+    this.dom.onprocessinginstruction(name, data);
+  }
 }
 
 /** Parses `html`, sending its events to `events`; returns the cheerio document when `dom` is set. */
 export function parseHtml(html: string, events: Partial<Handler>, dom: boolean): CheerioAPI | null {
   const builder = dom ? new DomHandler() : null;
-  const handler = builder ? both(builder, events) : events;
-  const parser = new Parser(handler, { decodeEntities: true });
-  capDepth(parser as unknown as ParserInternals, (name) => handler.onclosetag?.(name, true));
+  const parser = new DepthCappedParser(builder ? new BothHandlers(builder, events) : events, { decodeEntities: true });
   parser.end(html);
   return builder ? load(builder.root) : null;
-}
-
-const EVENTS = ['onparserinit', 'onreset', 'onend', 'onerror', 'onclosetag', 'onopentagname', 'onattribute', 'onopentag', 'ontext', 'oncomment', 'oncdatastart', 'oncdataend', 'oncommentend', 'onprocessinginstruction'] as const;
-
-/** A handler that passes every event to the DOM builder, then to the extractor. */
-function both(dom: DomHandler, events: Partial<Handler>): Partial<Handler> {
-  const out: Record<string, (...args: unknown[]) => void> = {};
-  for (const name of EVENTS) {
-    const a = (dom as unknown as Record<string, ((...args: unknown[]) => void) | undefined>)[name];
-    const b = (events as Record<string, ((...args: unknown[]) => void) | undefined>)[name];
-    if (a && b) out[name] = (...args) => (a.apply(dom, args), b.apply(events, args));
-    else if (a) out[name] = (...args) => a.apply(dom, args);
-    else if (b) out[name] = (...args) => b.apply(events, args);
-  }
-  return out as Partial<Handler>;
-}
-
-function capDepth(p: ParserInternals, closeInnermost: (name: string) => void): void {
-  const open = p.emitOpenTag;
-  if (typeof open !== 'function' || !Array.isArray(p.stack)) return; // another htmlparser2 layout: parse uncapped
-  const stack = p.stack as string[];
-  p.emitOpenTag = function emitOpenTag(this: ParserInternals, name: string) {
-    if (stack.length >= MAX_DEPTH && !this.isVoidElement(name)) closeInnermost(stack.shift()!);
-    open.call(this, name);
-  };
 }
