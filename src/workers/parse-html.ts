@@ -7,7 +7,13 @@
  * htmlparser2 keeps its open elements in an array it shifts and unshifts, so 100,000 nested tags
  * cost it seconds (quadratic), and every later walk of the DOM pays the depth again. At the cap a
  * new element closes the innermost open one first; pages nested less than 512 deep parse as before.
- * Both are classes defined once, so per-page objects keep one shape and V8's optimized code stays valid.
+ *
+ * One parser, one DOM builder and one event relay serve every page of the process (parsing is
+ * synchronous, so pages never share them at once; they are reset after each page so nothing of
+ * it stays referenced). A parser per page made V8's optimized tokenizer code embed objects that
+ * die with the page: every major GC then threw that code away to recompile it (seen with
+ * --trace-deopt, "weak objects"), which made each GC, and the leak sentinel's forced ones, cost
+ * hundreds of milliseconds of CPU.
  */
 import { load, type CheerioAPI } from 'cheerio/slim';
 import { DomHandler } from 'domhandler';
@@ -22,6 +28,7 @@ interface ParserInternals {
   emitOpenTag(name: string): void;
   isVoidElement(name: string): boolean;
   end(chunk: string): void;
+  reset(): void;
 }
 
 const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: { decodeEntities: boolean }) => ParserInternals;
@@ -36,58 +43,67 @@ class DepthCappedParser extends BaseParser {
   }
 }
 
-/** Passes every parser event to the DOM builder, then to the extractor. */
-class BothHandlers implements Partial<Handler> {
-  constructor(
-    private readonly dom: DomHandler,
-    private readonly events: Partial<Handler>,
-  ) {}
+/** Passes every parser event to the DOM builder (when the page needs one), then to the page's extractor. */
+class EventRelay implements Partial<Handler> {
+  dom: DomHandler | null = null;
+  events: Partial<Handler> = {};
 
   onparserinit(parser: Parser): void {
-    this.dom.onparserinit(parser);
+    this.dom?.onparserinit(parser);
   }
   onreset(): void {
-    this.dom.onreset();
+    this.dom?.onreset();
   }
   onend(): void {
-    this.dom.onend();
+    this.dom?.onend();
   }
   onerror(error: Error): void {
-    this.dom.onerror(error);
+    this.dom?.onerror(error);
   }
   onopentag(name: string, attribs: Record<string, string>): void {
-    this.dom.onopentag(name, attribs);
+    this.dom?.onopentag(name, attribs);
     this.events.onopentag?.(name, attribs, false);
   }
   onclosetag(name: string, isImplied: boolean): void {
-    this.dom.onclosetag();
+    this.dom?.onclosetag();
     this.events.onclosetag?.(name, isImplied);
   }
   ontext(data: string): void {
-    this.dom.ontext(data);
+    this.dom?.ontext(data);
     this.events.ontext?.(data);
   }
   oncomment(data: string): void {
-    this.dom.oncomment(data);
+    this.dom?.oncomment(data);
   }
   oncommentend(): void {
-    this.dom.oncommentend();
+    this.dom?.oncommentend();
   }
   oncdatastart(): void {
-    this.dom.oncdatastart();
+    this.dom?.oncdatastart();
   }
   oncdataend(): void {
-    this.dom.oncdataend();
+    this.dom?.oncdataend();
   }
   onprocessinginstruction(name: string, data: string): void {
-    this.dom.onprocessinginstruction(name, data);
+    this.dom?.onprocessinginstruction(name, data);
   }
 }
 
+const relay = new EventRelay();
+const builder = new DomHandler();
+const parser = new DepthCappedParser(relay, { decodeEntities: true });
+
 /** Parses `html`, sending its events to `events`; returns the cheerio document when `dom` is set. */
 export function parseHtml(html: string, events: Partial<Handler>, dom: boolean): CheerioAPI | null {
-  const builder = dom ? new DomHandler() : null;
-  const parser = new DepthCappedParser(builder ? new BothHandlers(builder, events) : events, { decodeEntities: true });
-  parser.end(html);
-  return builder ? load(builder.root) : null;
+  relay.events = events;
+  relay.dom = dom ? builder : null;
+  try {
+    parser.reset();
+    parser.end(html);
+    return dom ? load(builder.root) : null;
+  } finally {
+    parser.reset(); // drops the parser's and the builder's references to this page
+    relay.dom = null;
+    relay.events = {};
+  }
 }
