@@ -7,7 +7,7 @@
  */
 import type { Candidate } from '../shared/frontier.js';
 
-export const KNOWN_URLS_CAP = 50_000;
+export const KNOWN_URLS_CAP = 20_000;
 
 export class KnownUrls {
   /** Per crawl, URL -> the use count when last seen (a Map keeps insertion order, not use order). */

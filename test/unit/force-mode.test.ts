@@ -18,11 +18,17 @@ test('a flat first look makes the process quiet: the steady budget only', () => 
   assert.equal(mode([point(1000, 38), point(1400, 38.2)]).mode, 'steady');
 });
 
-test('growth in the first look, or a growing verdict, keeps the points coming', () => {
+test('growth in the first look, or a growing verdict at half the threshold, keeps the points coming', () => {
   assert.equal(mode([point(1000, 38), point(1400, 42)]).mode, 'urgent');
-  const growing = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (2 * j) / 1000));
+  const growing = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (3 * j) / 1000));
   assert.equal(assessGrowth(growing, O).verdict, 'growing');
   assert.equal(mode(growing).mode, 'urgent');
+});
+
+test('slow growth (a cache filling, 2 MB per 1,000 jobs against a threshold of 5) waits for the steady budget', () => {
+  const filling = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (2 * j) / 1000));
+  assert.equal(assessGrowth(filling, O).verdict, 'growing');
+  assert.equal(mode(filling).mode, 'steady');
 });
 
 test('never during an investigation', () => {

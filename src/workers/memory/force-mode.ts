@@ -4,8 +4,10 @@
  *  - 'first look': after the warm-up, one point at once and the next 2 x pointEveryJobs later;
  *  - then, if the heap (or external memory) grew by less than half the threshold between them,
  *    the process is quiet: points come from the steady budget only;
- *  - otherwise, and whenever the verdict is 'growing', points come every pointEveryJobs on the
- *    start allowance, so a leak has its four points, and its verdict, by warm-up + 800 jobs;
+ *  - otherwise, and whenever the verdict is 'growing' at half the threshold or more, points come
+ *    every pointEveryJobs on the start allowance, so a leak has its four points, and its verdict,
+ *    by warm-up + 800 jobs; slower growth (a cache still filling, JIT code) waits for the steady
+ *    budget: it cannot reach the threshold without showing more first;
  *  - none while an investigation runs (it measures by itself).
  */
 import { theilSen } from '../../shared/mem/fit.js';
@@ -28,7 +30,10 @@ const MB = 1024 * 1024;
 export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAssessment, investigating: boolean, o: ForceModeOptions): ForceMode {
   const every = o.pointEveryJobs;
   if (investigating) return { mode: 'never', spacingJobs: every };
-  if (assessment.verdict === 'growing') return { mode: 'urgent', spacingJobs: every };
+  if (assessment.verdict === 'growing') {
+    const fast = [assessment.heap, assessment.external].some((f) => (f?.mbPer1kJobs ?? 0) >= o.thresholdMbPer1kJobs / 2);
+    return { mode: fast ? 'urgent' : 'steady', spacingJobs: every };
+  }
   if (assessment.verdict !== 'warming up') return { mode: 'steady', spacingJobs: every };
   const post = points.filter((p) => p.jobs >= o.warmupJobs);
   if (post.length === 0) return { mode: 'urgent', spacingJobs: every };
