@@ -91,6 +91,21 @@ export function processCpuMs(pid: number, withChildren = false): number {
   }
 }
 
+/** CPU ms of a process and of its live and reaped children (nginx's master and its workers). */
+export function processTreeCpuMs(pid: number): number {
+  let total = processCpuMs(pid, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += processCpuMs(Number(entry), true);
+    } catch {
+      continue;
+    }
+  }
+  return total;
+}
+
 /** Peak resident set size of a live process, in bytes (VmHWM). */
 export function peakRssBytes(pid: number): number {
   try {

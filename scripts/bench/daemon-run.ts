@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { redisKeys } from '../../src/shared/keys.js';
 import { readDaemons, type ProcessRecord } from '../../src/shared/presence.js';
-import { commandCpuMs, enableStatementStats, peakRssBytes, pgCounters, processCpuMs, redisCounters, redisDelta, type PgCounters, type RedisCounters } from './costs.js';
+import { commandCpuMs, enableStatementStats, peakRssBytes, pgCounters, processCpuMs, processTreeCpuMs, redisCounters, redisDelta, type PgCounters, type RedisCounters } from './costs.js';
 
 const BIN = fileURLToPath(new URL('../../src/bin/spiderd.js', import.meta.url));
 
@@ -74,7 +74,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
     const cpuAt = new Map(processes.map((p) => [p.workerId, processCpuMs(p.pid!)]));
     const redisBefore = await redisCounters(redis);
     const pgBefore = await pgCounters(admin, dbName);
-    const serversBefore = { redis: redisBefore.cpuMs, postgres: commandCpuMs('postgres'), site: o.sitePid ? processCpuMs(o.sitePid, true) : 0 };
+    const serversBefore = { redis: redisBefore.cpuMs, postgres: commandCpuMs('postgres'), site: o.sitePid ? processTreeCpuMs(o.sitePid) : 0 };
     const started = performance.now();
     cli(['enqueue', o.seedUrl, '--crawl', 'bench', '--per-host-delay', '0', '--per-host-concurrency', '1000', '--max-depth', '1000']);
     const client = new pg.Client({ connectionString: dbUrl });
@@ -114,7 +114,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
       cpuMs: {
         redis: redisAfter.cpuMs - serversBefore.redis,
         postgres: commandCpuMs('postgres') - serversBefore.postgres,
-        site: o.sitePid ? processCpuMs(o.sitePid, true) - serversBefore.site : 0,
+        site: o.sitePid ? processTreeCpuMs(o.sitePid) - serversBefore.site : 0,
       },
     };
   } finally {

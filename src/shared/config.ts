@@ -126,7 +126,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   attempts: 4,
   retryBaseMs: 2_000,
   batchSize: 200,
-  flushMs: 50,
+  flushMs: 100,
   sampleIntervalMs: 5_000,
   snapshotDir: path.join(os.tmpdir(), 'spiderd-snapshots'),
   heapCapMb: 2048,

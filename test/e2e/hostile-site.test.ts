@@ -117,7 +117,9 @@ describe('a crawl of a hostile site', () => {
     assert.equal(by('/many-links')?.links?.length, MAX_LINKS_PER_PAGE);
     const second = rows.filter((r) => r.url.startsWith('http://localhost:'));
     assert.equal(second.length, BUDGET, 'the calendar host got exactly its budget of pages');
-    assert.ok(second.some((r) => r.url.includes('/calendar/')) && second.some((r) => r.url.includes('/many/')));
+    // Which trap fills the budget first depends on timing; together they never pass it.
+    const trapRequests = [...requests].filter(([path]) => path.startsWith('/calendar/') || path.startsWith('/many/'));
+    assert.ok(trapRequests.length <= BUDGET, `${trapRequests.length} trap pages requested, over the budget of ${BUDGET}`);
     assert.ok(rows.filter((r) => r.url.startsWith(site.origin)).length < BUDGET, 'the first host, under its budget, lost nothing');
   });
 

@@ -57,8 +57,10 @@ export interface GcBudgetOptions {
 
 /** What a forced GC's pause is assumed to be before one has been measured. */
 const FIRST_COST_MS = 25;
-/** Throughput a forced GC costs beyond its pause (deoptimized code optimized again), measured on the bench. */
+/** Throughput an atomic forced GC costs beyond its pause (deoptimized code optimized again), measured on the bench. */
 export const AFTER_EFFECT_MS = 300;
+/** What an incremental GC asked for (incremental-gc.ts) costs beyond its pause: its concurrent marking. */
+export const INCREMENTAL_AFTER_EFFECT_MS = 50;
 
 /** The steady bucket holds at most this many forced GCs' worth. */
 const STEADY_CAP_GCS = 2;
@@ -89,9 +91,9 @@ export class GcBudget {
     return this.steadyMs >= this.lastCostMs || (urgent && this.allowance > 0);
   }
 
-  /** Charges a forced GC: its measured pause plus AFTER_EFFECT_MS to the steady budget, or one GC of the allowance. */
-  spent(pauseMs: number, now = Date.now()): void {
-    const costMs = pauseMs + AFTER_EFFECT_MS;
+  /** Charges a forced GC: its measured pause plus its after-effect to the steady budget, or one GC of the allowance. */
+  spent(pauseMs: number, now = Date.now(), afterEffectMs = AFTER_EFFECT_MS): void {
+    const costMs = pauseMs + afterEffectMs;
     this.refill(now);
     if (this.steadyMs >= costMs) this.steadyMs -= costMs;
     else this.allowance = Math.max(0, this.allowance - 1);

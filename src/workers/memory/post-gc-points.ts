@@ -1,18 +1,24 @@
 /**
  * The sentinel's measurements: one GrowthPoint per major GC, natural (from V8's GC reports,
  * gc-watch.ts) or forced when none came for a while (gc-probe.ts decides, within its budget).
- * Each point carries the jobs done, the post-GC heap and external memory, and RSS.
+ * Each point carries the jobs done, the post-GC heap and external memory, and RSS. A forced
+ * point is an incremental GC asked of V8 when it can be (incremental-gc.ts: no deoptimization
+ * storm), an atomic one otherwise; the investigation's clean measurements are atomic.
  */
 import v8 from 'node:v8';
 import type { GrowthPoint } from '../../shared/mem/leak-analysis.js';
 import type { ForceMode } from './force-mode.js';
-import { GcBudget, type ForceGc } from './gc-probe.js';
-import { GcWatch } from './gc-watch.js';
+import { GcBudget, INCREMENTAL_AFTER_EFFECT_MS, type ForceGc } from './gc-probe.js';
+import { GcWatch, type GcPoint } from './gc-watch.js';
+import { IncrementalGcRequest } from './incremental-gc.js';
 
 /** Points kept (the analysis uses the most recent ones). */
 const KEEP = 64;
 /** A forced GC of a heap this big may take over a second: announce it as a deliberate block. */
 const ANNOUNCE_GC_ABOVE_BYTES = 768 * 1024 * 1024;
+/** How long an incremental GC asked for may take to be reported before an atomic one is forced. */
+const REQUEST_WAIT_JOBS = 150;
+const REQUEST_WAIT_MS = 1_500;
 
 export interface MeasuredGc {
   heap: number;
@@ -24,6 +30,7 @@ export interface MeasuredGc {
 export class PostGcPoints {
   private readonly list: GrowthPoint[] = [];
   private readonly watch = new GcWatch();
+  private readonly incremental = new IncrementalGcRequest();
 
   constructor(
     readonly budget: GcBudget,
@@ -41,19 +48,37 @@ export class PostGcPoints {
 
   /**
    * Records the major GCs V8 ran since the last call and, when a point is due and the budget
-   * allows, forces one (force-mode.ts). Returns how many points were added.
+   * allows (force-mode.ts), asks V8 for an incremental one (incremental-gc.ts); if none came
+   * within REQUEST_WAIT_JOBS jobs or REQUEST_WAIT_MS, forces an atomic one. Returns how many
+   * points were added.
    */
   collect(jobs: number, force: ForceMode, now = Date.now()): number {
-    let added = this.addNatural(jobs, now);
-    if (force.mode !== 'never' && this.forceGc && this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) {
-      const m = this.fullGc('a leak sentinel measurement');
-      if (m) {
-        this.budget.spent(m.costMs, Date.now());
-        this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss() });
-        added++;
+    const natural = this.addNatural(jobs, now);
+    const asked = this.incremental.pending;
+    if (asked) {
+      const last = natural[natural.length - 1];
+      if (last) {
+        this.incremental.settle();
+        this.budget.spent(last.costMs, now, INCREMENTAL_AFTER_EFFECT_MS);
+      } else if (force.mode === 'never') {
+        this.incremental.settle();
+      } else if (jobs - asked.jobs >= REQUEST_WAIT_JOBS || now - asked.at >= REQUEST_WAIT_MS) {
+        this.incremental.settle();
+        return this.forceAtomic(jobs, now);
       }
+      return natural.length;
     }
-    return added;
+    if (force.mode === 'never' || !this.forceGc || !this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) return natural.length;
+    if (this.incremental.request(jobs, now)) return natural.length;
+    return natural.length + this.forceAtomic(jobs, now);
+  }
+
+  private forceAtomic(jobs: number, now: number): number {
+    const m = this.fullGc('a leak sentinel measurement');
+    if (!m) return 0;
+    this.budget.spent(m.costMs, Date.now());
+    this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss() });
+    return 1;
   }
 
   /**
@@ -62,6 +87,7 @@ export class PostGcPoints {
    */
   fullGc(what: string): MeasuredGc | null {
     if (!this.forceGc) return null;
+    this.incremental.settle();
     this.addNatural(this.last?.jobs ?? 0, Date.now()); // keep V8's earlier reports apart from this one
     const before = v8.getHeapStatistics();
     if (before.used_heap_size > ANNOUNCE_GC_ABOVE_BYTES) this.announce(Math.ceil(before.used_heap_size / (256 * 1024)), what);
@@ -74,15 +100,16 @@ export class PostGcPoints {
   }
 
   stop(): void {
+    this.incremental.settle();
     this.watch.stop();
   }
 
-  private addNatural(jobs: number, now: number): number {
+  private addNatural(jobs: number, now: number): GcPoint[] {
     const natural = this.watch.take(jobs, now);
-    if (natural.length === 0) return 0;
+    if (natural.length === 0) return natural;
     const rss = process.memoryUsage.rss();
     for (const gc of natural) this.push({ jobs, at: now, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss });
-    return natural.length;
+    return natural;
   }
 
   private push(p: GrowthPoint): void {
