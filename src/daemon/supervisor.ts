@@ -41,7 +41,7 @@ export interface SupervisorOptions {
 /** Node flags of every crawler process: heap cap, and a heap snapshot when it nears the cap. */
 export function crawlerExecArgv(config: Pick<Config, 'heapCapMb' | 'snapshotDir'>): string[] {
   const cap = config.heapCapMb > 0 ? [`--max-old-space-size=${config.heapCapMb}`] : [];
-  return [...cap, ...(process.env.XFLAGS ? process.env.XFLAGS.split(' ') : []), '--heapsnapshot-near-heap-limit=1', `--diagnostic-dir=${path.resolve(config.snapshotDir)}`];
+  return [...cap, '--heapsnapshot-near-heap-limit=1', `--diagnostic-dir=${path.resolve(config.snapshotDir)}`];
 }
 
 export async function runSupervisor(config: Config, options: SupervisorOptions = {}): Promise<number> {

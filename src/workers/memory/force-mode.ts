@@ -1,13 +1,18 @@
 /**
- * How eagerly the sentinel forces full GCs (pure). Each one costs a crawler about 0.5 s of CPU
- * (gc-probe.ts), so a process whose heap is flat should pay for few:
- *  - 'first look': after the warm-up, one point at once and the next 2 x pointEveryJobs later;
- *  - then, if the heap (or external memory) grew by less than half the threshold between them,
- *    the process is quiet: points come from the steady budget only;
- *  - otherwise, and whenever the verdict is 'growing' at half the threshold or more, points come
- *    every pointEveryJobs on the start allowance, so a leak has its four points, and its verdict,
- *    by warm-up + 800 jobs; slower growth (a cache still filling, JIT code) waits for the steady
- *    budget: it cannot reach the threshold without showing more first;
+ * How eagerly the sentinel forces full GCs (pure), and which kind. An atomic full GC costs a
+ * crawler 0.3-1 s of CPU (deoptimized code, gc-probe.ts) and measures the heap exactly; an
+ * incremental one asked of V8 (incremental-gc.ts) costs about 0.1 s, but its post-GC heap
+ * carries a few MB of floating garbage, enough to hide a 10 KB-per-page leak over a few hundred
+ * pages (measured: a first look on incremental points let such leaks through to 3,000-3,900
+ * pages). So the points that decide are atomic, and the ones that only watch are incremental:
+ *  - 'first look': after the warm-up, one atomic point at once and the next 2 x pointEveryJobs
+ *    later;
+ *  - if the heap (or external memory) grew by less than half the threshold between them, the
+ *    process is quiet: incremental points from the steady budget only, unless a later verdict is
+ *    'growing' at half the threshold or more;
+ *  - otherwise the process has shown growth, and until the analysis has a verdict other than
+ *    'growing' its points are atomic, every pointEveryJobs on the start allowance, so a leak has
+ *    its verdict by warm-up + 800 jobs;
  *  - none while an investigation runs (it measures by itself).
  */
 import { theilSen } from '../../shared/mem/fit.js';
@@ -17,6 +22,8 @@ export interface ForceMode {
   mode: 'never' | 'steady' | 'urgent';
   /** Jobs a forced point must follow the previous point by. */
   spacingJobs: number;
+  /** Atomic full GC (exact) rather than an incremental one asked of V8 (cheap, floating garbage). */
+  atomic: boolean;
 }
 
 export interface ForceModeOptions {
@@ -29,17 +36,27 @@ const MB = 1024 * 1024;
 
 export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAssessment, investigating: boolean, o: ForceModeOptions): ForceMode {
   const every = o.pointEveryJobs;
-  if (investigating) return { mode: 'never', spacingJobs: every };
+  const steady: ForceMode = { mode: 'steady', spacingJobs: every, atomic: false };
+  const exact: ForceMode = { mode: 'urgent', spacingJobs: every, atomic: true };
+  if (investigating) return { mode: 'never', spacingJobs: every, atomic: false };
+  const look = firstLook(points, o);
   if (assessment.verdict === 'growing') {
     const fast = [assessment.heap, assessment.external].some((f) => (f?.mbPer1kJobs ?? 0) >= o.thresholdMbPer1kJobs / 2);
-    return { mode: fast ? 'urgent' : 'steady', spacingJobs: every };
+    return fast || look === 'grew' ? exact : steady;
   }
-  if (assessment.verdict !== 'warming up') return { mode: 'steady', spacingJobs: every };
+  if (assessment.verdict !== 'warming up') return steady;
+  if (look === 'none') return { mode: 'urgent', spacingJobs: every, atomic: true };
+  if (look === 'incomplete') return { mode: 'urgent', spacingJobs: 2 * every, atomic: true };
+  return look === 'quiet' ? steady : exact;
+}
+
+/** The first look: the points from the first one after the warm-up to the first 2 x pointEveryJobs later. */
+function firstLook(points: readonly GrowthPoint[], o: ForceModeOptions): 'none' | 'incomplete' | 'quiet' | 'grew' {
   const post = points.filter((p) => p.jobs >= o.warmupJobs);
-  if (post.length === 0) return { mode: 'urgent', spacingJobs: every };
-  const span = post[post.length - 1]!.jobs - post[0]!.jobs;
-  if (span < 2 * every) return { mode: 'urgent', spacingJobs: 2 * every };
-  const slope = (y: (p: GrowthPoint) => number) => theilSen(post.map((p) => p.jobs / 1000), post.map((p) => y(p) / MB))?.slope ?? 0;
-  const quiet = slope((p) => p.heap) < o.thresholdMbPer1kJobs / 2 && slope((p) => p.external) < o.thresholdMbPer1kJobs / 2;
-  return { mode: quiet ? 'steady' : 'urgent', spacingJobs: every };
+  if (post.length === 0) return 'none';
+  const endAt = post.findIndex((p) => p.jobs - post[0]!.jobs >= 2 * o.pointEveryJobs);
+  if (endAt < 0) return 'incomplete';
+  const look = post.slice(0, endAt + 1);
+  const slope = (y: (p: GrowthPoint) => number) => theilSen(look.map((p) => p.jobs / 1000), look.map((p) => y(p) / MB))?.slope ?? 0;
+  return slope((p) => p.heap) < o.thresholdMbPer1kJobs / 2 && slope((p) => p.external) < o.thresholdMbPer1kJobs / 2 ? 'quiet' : 'grew';
 }

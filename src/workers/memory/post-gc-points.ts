@@ -48,9 +48,9 @@ export class PostGcPoints {
 
   /**
    * Records the major GCs V8 ran since the last call and, when a point is due and the budget
-   * allows (force-mode.ts), asks V8 for an incremental one (incremental-gc.ts); if none came
-   * within REQUEST_WAIT_JOBS jobs or REQUEST_WAIT_MS, forces an atomic one. Returns how many
-   * points were added.
+   * allows (force-mode.ts), asks V8 for an incremental one (incremental-gc.ts), or forces an
+   * atomic one when the mode says so or when the incremental one did not come within
+   * REQUEST_WAIT_JOBS jobs or REQUEST_WAIT_MS. Returns how many points were added.
    */
   collect(jobs: number, force: ForceMode, now = Date.now()): number {
     const natural = this.addNatural(jobs, now);
@@ -60,7 +60,7 @@ export class PostGcPoints {
       if (last) {
         this.incremental.settle();
         this.budget.spent(last.costMs, now, INCREMENTAL_AFTER_EFFECT_MS);
-      } else if (force.mode === 'never') {
+      } else if (force.mode === 'never' || force.atomic) {
         this.incremental.settle();
       } else if (jobs - asked.jobs >= REQUEST_WAIT_JOBS || now - asked.at >= REQUEST_WAIT_MS) {
         this.incremental.settle();
@@ -69,7 +69,7 @@ export class PostGcPoints {
       return natural.length;
     }
     if (force.mode === 'never' || !this.forceGc || !this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) return natural.length;
-    if (this.incremental.request(jobs, now)) return natural.length;
+    if (!force.atomic && this.incremental.request(jobs, now)) return natural.length;
     return natural.length + this.forceAtomic(jobs, now);
   }
 
