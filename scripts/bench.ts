@@ -8,7 +8,7 @@
  *      one seed to the last page stored, alternating runs with the leak sentinel on and off;
  *      pages/s, what each page cost (Redis commands, SQL statements, rows, CPU) and peak RSS.
  * The site (pre-rendered 15-30 KB pages) is served by nginx when installed, else by a Node
- * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 2
+ * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 3
  * per sentinel setting).
  */
 import os from 'node:os';
@@ -17,7 +17,7 @@ import { parseRates, plainLoop } from './bench/baseline.js';
 import { daemonRun, type RunResult } from './bench/daemon-run.js';
 import { startStaticSite } from './bench/static-site.js';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } });
 const pages = Number(values.pages);
 const runs = Math.max(1, Number(values.runs));
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
