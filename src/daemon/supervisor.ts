@@ -32,6 +32,8 @@ import { withTimeout } from './with-timeout.js';
 
 export const DEFAULT_CRAWLER_ENTRY = fileURLToPath(new URL('../workers/main.js', import.meta.url));
 const CLEANUP_TIMEOUT_MS = 10_000;
+/** A daemon reconciles once this long after it starts (reconcile.ts), whatever the period. */
+const STARTUP_RECONCILE_MS = 60_000;
 
 export interface SupervisorOptions {
   /** The crawler process entry; only tests point it elsewhere (a misbehaving fixture). */
@@ -73,7 +75,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
   const keys = redisKeys(config.prefix);
 
   const requeue = new RequeueRunner(() => requeueFromDb(db, redis, queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
-  const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, log, request: (reason) => requeue.request(reason, 0) });
+  const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, startupAfterMs: Math.min(STARTUP_RECONCILE_MS, config.reconcileIntervalMs), log, request: (reason) => requeue.request(reason, 0) });
   const checkEpoch = () =>
     claimMissingEpoch(redis, keys, config.daemonId)
       .then((missing) => {

@@ -1,10 +1,11 @@
 /**
  * How eagerly the sentinel forces full GCs (pure), and which kind. An atomic full GC costs a
- * crawler 0.3-1 s of CPU (deoptimized code, gc-probe.ts) and measures the heap exactly; an
+ * crawler 0.3-1.5 s of CPU (deoptimized code, gc-probe.ts) and measures the heap exactly; an
  * incremental one asked of V8 (incremental-gc.ts) costs about 0.1 s, but its post-GC heap
  * carries a few MB of floating garbage, enough to hide a 10 KB-per-page leak over a few hundred
- * pages (measured: a first look on incremental points let such leaks through to 3,000-3,900
- * pages). So the points that decide are atomic, and the ones that only watch are incremental:
+ * pages (measured: with every forced point incremental, such leaks went unreported until
+ * 3,000-5,600 pages). So the points that decide are atomic, and the ones that only watch a
+ * quiet process are incremental:
  *  - 'first look': after the warm-up, one atomic point at once and the next 2 x pointEveryJobs
  *    later;
  *  - if the heap (or external memory) grew by less than half the threshold between them, the
