@@ -93,17 +93,11 @@ export function processCpuMs(pid: number, withChildren = false): number {
 
 /** CPU ms of a process and of its live and reaped children (nginx's master and its workers). */
 export function processTreeCpuMs(pid: number): number {
-  let total = processCpuMs(pid, true);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += processCpuMs(Number(entry), true);
-    } catch {
-      continue;
-    }
-  }
-  return total;
+  const parentOf = (entry: string) => {
+    const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  };
+  return processCpuMs(pid, true) + cpuMsOfProcesses((entry) => parentOf(entry) === pid);
 }
 
 /** Peak resident set size of a live process, in bytes (VmHWM). */
@@ -118,15 +112,19 @@ export function peakRssBytes(pid: number): number {
 
 /** CPU ms of every process with this command name, the reaped children of each included (PostgreSQL's backends). */
 export function commandCpuMs(comm: string): number {
+  return cpuMsOfProcesses((entry) => readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm);
+}
+
+/** CPU ms, reaped children included, of every live process whose /proc entry matches (one that vanished mid-scan counts nothing). */
+function cpuMsOfProcesses(matches: (entry: string) => boolean): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+      if (matches(entry)) total += processCpuMs(Number(entry), true);
     } catch {
       continue;
     }
-    total += processCpuMs(Number(entry), true);
   }
   return total;
 }

@@ -40,14 +40,14 @@ export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAsse
   const steady: ForceMode = { mode: 'steady', spacingJobs: every, atomic: false };
   const exact: ForceMode = { mode: 'urgent', spacingJobs: every, atomic: true };
   if (investigating) return { mode: 'never', spacingJobs: every, atomic: false };
-  const look = firstLook(points, o);
   if (assessment.verdict === 'growing') {
     const fast = [assessment.heap, assessment.external].some((f) => (f?.mbPer1kJobs ?? 0) >= o.thresholdMbPer1kJobs / 2);
-    return fast || look === 'grew' ? exact : steady;
+    return fast || firstLook(points, o) === 'grew' ? exact : steady;
   }
   if (assessment.verdict !== 'warming up') return steady;
-  if (look === 'none') return { mode: 'urgent', spacingJobs: every, atomic: true };
-  if (look === 'incomplete') return { mode: 'urgent', spacingJobs: 2 * every, atomic: true };
+  const look = firstLook(points, o);
+  if (look === 'none') return exact;
+  if (look === 'incomplete') return { ...exact, spacingJobs: 2 * every };
   return look === 'quiet' ? steady : exact;
 }
 
