@@ -22,7 +22,7 @@ import type { HostArgs, HostMessage } from '../test/fixtures/sentinel-host.js';
 
 const HOST = fileURLToPath(new URL('../test/fixtures/sentinel-host.js', import.meta.url));
 const HANDLERS = fileURLToPath(new URL('../test/fixtures/handlers/', import.meta.url));
-const KINDS = ['leaky', 'leak-slices', 'leak-listeners', 'leak-timers', 'leak-buffers', 'bounded-cache', 'clean'];
+const KINDS = ['leaky', 'leak-slices', 'leak-listeners', 'leak-timers', 'leak-buffers', 'leak-typed-arrays', 'bounded-cache', 'clean'];
 
 const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string', default: KINDS.join(',') }, 'clean-jobs': { type: 'string', default: '40000' } } });
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -43,8 +43,8 @@ export class RequeueRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.requeue()
-      .then(({ queued, added }) => {
-        if (added > 0) this.log.warn({ reason, queued, added }, 're-added queue jobs for pages queued in PostgreSQL that had none');
+      .then(({ queued, added, ghosts }) => {
+        if (added > 0) this.log.warn({ reason, queued, added, ghosts }, `re-added queue jobs for pages queued in PostgreSQL that had none${ghosts > 0 ? ` (${ghosts} of them had a ghost job, with no data, removed first)` : ''}`);
         else this.log.debug({ reason, queued }, 'every page queued in PostgreSQL has its queue job');
       })
       .catch((err: unknown) => this.log.error({ err: coerceError(err), reason }, 'requeue from PostgreSQL failed'))

@@ -4,8 +4,13 @@
  * its data, by the supervisor's periodic reconcile, and by `spiderd requeue`.
  *
  * Pages are read per crawl in id order through the (crawl_id, state, id) index, 1,000 at a time.
- * With `onlyMissing`, a page whose job still exists in Redis is left alone (one EXISTS per page,
- * pipelined), so a reconcile of a healthy queue writes nothing. Re-added jobs carry `requeued`,
+ * With `onlyMissing`, a page whose job still exists in Redis is left alone (one HMGET per page,
+ * pipelined), so a reconcile of a healthy queue writes nothing. A job hash without data, or one
+ * already finished (jobs are removed when they finish), is a ghost: Redis lost part of a job
+ * (keys deleted one by one while crawlers ran, eviction) and BullMQ, taking the id from its wait
+ * list, made a hash with no data, which a crawler completes as malformed. A ghost would block its
+ * page for good (an add with an existing id is a no-op), so it is removed and the page re-added.
+ * Re-added jobs carry `requeued`,
  * so a crawler checks the row is still queued before fetching (a job may complete between the
  * read and the add). Plain `pg`, not Prisma: the supervisor stays small.
  */
@@ -31,6 +36,8 @@ export interface RequeueResult {
   queued: number;
   /** Jobs added (or, without onlyMissing, offered: BullMQ keeps an existing job with the same id). */
   added: number;
+  /** Ghost jobs removed (their pages re-added). */
+  ghosts: number;
 }
 
 interface QueuedRow {
@@ -42,7 +49,7 @@ interface QueuedRow {
 
 export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, queue: Queue<PageJob>, opts: RequeueOptions): Promise<RequeueResult> {
   const crawls = opts.crawlId === undefined ? (await db.query<{ id: number }>('SELECT id FROM crawls ORDER BY id')).rows.map((r) => r.id) : [opts.crawlId];
-  const result: RequeueResult = { queued: 0, added: 0 };
+  const result: RequeueResult = { queued: 0, added: 0, ghosts: 0 };
   for (const crawlId of crawls) {
     let after = '0';
     for (;;) {
@@ -52,10 +59,14 @@ export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, qu
       );
       if (rows.length === 0) break;
       result.queued += rows.length;
-      const missing = opts.onlyMissing ? await withoutJob(redis, opts.prefix, rows) : rows;
-      if (missing.length > 0) {
-        await queue.addBulk(pageJobs(missing.map((r) => ({ ...r, id: BigInt(r.id) })), crawlId, opts.attempts, true));
-        result.added += missing.length;
+      const { missing, ghosts } = await jobsOf(redis, opts.prefix, rows);
+      const cleared = await removeGhosts(queue, ghosts);
+      result.ghosts += cleared.length;
+      const held = new Set(ghosts.filter((r) => !cleared.includes(r)));
+      const add = opts.onlyMissing ? [...missing, ...cleared] : rows.filter((r) => !held.has(r));
+      if (add.length > 0) {
+        await queue.addBulk(pageJobs(add.map((r) => ({ ...r, id: BigInt(r.id) })), crawlId, opts.attempts, true));
+        result.added += add.length;
       }
       after = rows[rows.length - 1]!.id;
     }
@@ -63,13 +74,27 @@ export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, qu
   return result;
 }
 
-async function withoutJob(redis: Redis, prefix: string, rows: QueuedRow[]): Promise<QueuedRow[]> {
+/** The rows whose job is missing, and those whose job is a ghost (see above). */
+async function jobsOf(redis: Redis, prefix: string, rows: QueuedRow[]): Promise<{ missing: QueuedRow[]; ghosts: QueuedRow[] }> {
   const pipeline = redis.pipeline();
-  for (const r of rows) pipeline.exists(`${prefix}:${QUEUE_NAME}:${pageJobId(r.id)}`);
+  // `ats` and `processedOn` are what BullMQ writes to a ghost; a missing key answers all nulls.
+  for (const r of rows) pipeline.hmget(`${prefix}:${QUEUE_NAME}:${pageJobId(r.id)}`, 'data', 'finishedOn', 'ats', 'processedOn');
   const replies = (await pipeline.exec()) ?? [];
-  return rows.filter((_, i) => {
-    const [err, exists] = replies[i] ?? [null, 0];
+  const missing: QueuedRow[] = [];
+  const ghosts: QueuedRow[] = [];
+  rows.forEach((r, i) => {
+    const [err, fields] = replies[i] ?? [null, []];
     if (err) throw err;
-    return exists === 0;
+    const [data, finishedOn, ats, processedOn] = fields as (string | null)[];
+    if (data === null || data === undefined) (finishedOn != null || ats != null || processedOn != null ? ghosts : missing).push(r);
+    else if (finishedOn != null) ghosts.push(r);
   });
+  return { missing, ghosts };
+}
+
+/** Removes ghost jobs; returns the rows whose ghost is gone (a ghost a crawler holds right now stays, for the next pass). */
+async function removeGhosts(queue: Queue<PageJob>, ghosts: QueuedRow[]): Promise<QueuedRow[]> {
+  const cleared: QueuedRow[] = [];
+  for (const r of ghosts) if ((await queue.remove(pageJobId(r.id))) === 1) cleared.push(r);
+  return cleared;
 }

@@ -52,7 +52,8 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
   return async function processPage(job, token) {
     const page = readJob(job.data);
     if (!page) {
-      deps.log.warn({ jobId: job.id }, 'malformed page job; completed without fetching');
+      // A job hash without data is a ghost of a job Redis lost part of; the reconcile re-adds its page (requeue.ts).
+      deps.log.warn({ jobId: job.id }, 'malformed page job (a ghost, if it has no data: Redis lost part of it); completed without fetching');
       return;
     }
     try {

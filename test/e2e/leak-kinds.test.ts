@@ -19,7 +19,7 @@ import { createTestDatabase, queryDb, type TestDatabase } from '../helpers/db.js
 import { deletePrefix, testPrefix } from '../helpers/redis.js';
 import { BIN, envFor, runCli, startDaemon, type Daemon, type TestEnv } from '../helpers/spiderd.js';
 
-const PAGES = 1500;
+const PAGES = 2400;
 const FAST = ['--per-host-delay', '0', '--per-host-concurrency', '16'];
 const handlerPath = (name: string) => fileURLToPath(new URL(`../fixtures/handlers/${name}.js`, import.meta.url));
 
@@ -106,6 +106,7 @@ const LEAKS = [
   { handler: 'leak-listeners', what: 'an EventEmitter gaining a listener per page that closes over the HTML', kind: 'heap', growingClass: '(closure)' },
   { handler: 'leak-timers', what: 'a timer per page that closes over the HTML', kind: 'heap', growingClass: 'Timeout' },
   { handler: 'leak-buffers', what: 'a Buffer copy of each page (native memory)', kind: 'native', growingClass: 'Buffer' },
+  { handler: 'leak-typed-arrays', what: 'a Uint8Array of each page\'s bytes (native memory)', kind: 'native', growingClass: 'Uint8Array' },
 ] as const;
 
 for (const leak of LEAKS) {

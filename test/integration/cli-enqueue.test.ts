@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, type Db } from '../../src/shared/db/client.js';
 import { QUEUE_NAME } from '../../src/shared/keys.js';
@@ -127,5 +128,29 @@ describe('spiderd enqueue', () => {
     const unknown = await runCli(env, ['requeue', '--crawl', 'nope']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /SPIDERD_CRAWL_NOT_FOUND/);
+  });
+
+  it('requeue replaces a ghost job: Redis lost a job\'s hash but not its id, and a worker completed the empty hash', async () => {
+    const rows = await pagesOf('docs');
+    const ghostId = `p${rows[0]!.id}`;
+    const jobKey = `${env.prefix}:${QUEUE_NAME}:${ghostId}`;
+    // Part of Redis is lost (keys deleted one by one while crawlers ran): the job's hash, not its id in the wait list.
+    await redis.del(jobKey);
+    // A worker takes the id: BullMQ writes a hash with no data, and the job completes (as malformed, in a crawler).
+    const connection = redis.duplicate();
+    const worker = new Worker(QUEUE_NAME, async () => undefined, { connection, prefix: env.prefix });
+    try {
+      for (let i = 0; i < 200 && (await queue.getJobCountByTypes('wait', 'active')) > 0; i++) await sleep(50);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const ghost = await redis.hgetall(jobKey);
+    assert.ok(ghost.finishedOn !== undefined && ghost.data === undefined, `a ghost job is left: ${JSON.stringify(ghost)}`);
+    const r = await runCli(env, ['requeue', '--crawl', 'docs']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\(1 had a ghost job, with no data, removed first\)/);
+    for (const row of rows) assert.equal((await queue.getJob(`p${row.id}`))?.data.url, row.url);
+    assert.equal(await queue.getJobCountByTypes('wait'), rows.length);
   });
 });

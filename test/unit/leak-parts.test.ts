@@ -100,6 +100,16 @@ describe('rankGrowers', () => {
     assert.deepEqual(ranked.map((c) => c.name), ['RetainedPage', 'system / Context', 'Cheerio', 'Element', '(string)']);
   });
 
+  it('typed arrays kept per page (native bytes): the view that holds them is named, not its ArrayBuffers', () => {
+    const ranked = rankGrowers([
+      delta('system / JSArrayBufferData', { countDelta: 200, heldByNew: 0 }),
+      delta('ArrayBuffer', { countDelta: 200, heldByNew: 2 * MB, holderDepth: 1 }),
+      delta('Uint8Array', { countDelta: 200, heldByNew: 2 * MB, holderDepth: 0 }),
+      delta('Object', { countDelta: 30, heldByNew: 0.1 * MB }),
+    ]);
+    assert.deepEqual(ranked.map((c) => c.name).slice(0, 2), ['Uint8Array', 'ArrayBuffer']);
+  });
+
   it('snapshots of unknown origin: user-level classes by retained growth first', () => {
     const ranked = rankGrowers([
       delta('(string)', { countDelta: 400, selfSizeDelta: 9 * MB }),

@@ -25,8 +25,15 @@ export function isInternalClass(name: string): boolean {
   return name === '' || name.startsWith('(') || name.startsWith('system /') || BUILTINS.has(name);
 }
 
-/** Generic containers, as holders: only when their new instances hold the growth (a leak of plain arrays or objects). */
-const CONTAINERS = new Set(['Array', 'Object', 'Map', 'Set']);
+/**
+ * Generic containers, as holders: only when their new instances hold the growth (a leak of
+ * plain arrays or objects, or of typed arrays and ArrayBuffers, which hold native bytes).
+ */
+const CONTAINERS = new Set([
+  'Array', 'Object', 'Map', 'Set',
+  'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array',
+  'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Uint8ClampedArray',
+]);
 
 export function isHolderCandidate(name: string): boolean {
   return HOLDER_CATEGORIES.has(name) || CONTAINERS.has(name) || !isInternalClass(name);

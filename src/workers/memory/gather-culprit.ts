@@ -27,8 +27,22 @@ export interface Gathering {
 /** The crawler process's entry script counts as spiderd's (a harness driving the pipeline, in tests). */
 const OWN_SCRIPTS = process.argv[1] ? [path.resolve(process.argv[1])] : [];
 
-export function gatherCulprit(input: { snapshots: [string, string] | null; profile: SamplingProfile | null; top: number }): Gathering {
-  const { sites, sampledBytes } = input.profile ? sitesFromProfile(input.profile, OWN_SCRIPTS) : { sites: [], sampledBytes: 0 };
+export interface ProfiledSites {
+  sites: AllocationSite[];
+  sampledBytes: number;
+}
+
+/**
+ * The sampling profile's allocation sites, taken at once: the profile itself is a tree of
+ * thousands of new objects, and held until snapshot B it was that snapshot's biggest new
+ * holder (the culprit named was `Object`, held by the investigation, for a Uint8Array leak).
+ */
+export function profiledSites(profile: SamplingProfile): ProfiledSites {
+  return sitesFromProfile(profile, OWN_SCRIPTS);
+}
+
+export function gatherCulprit(input: { snapshots: [string, string] | null; profiled: ProfiledSites | null; top: number }): Gathering {
+  const { sites, sampledBytes } = input.profiled ?? { sites: [], sampledBytes: 0 };
   if (!input.snapshots) return { result: Promise.resolve({ classes: [], sites, siteBytes: sampledBytes }), stop: () => undefined };
   const run = runDiffInChild(input.snapshots[0], input.snapshots[1], { top: input.top, sameProcess: true });
   return { result: run.result.then((diff) => ({ classes: diff.classes, sites, siteBytes: sampledBytes })), stop: run.kill };

@@ -29,7 +29,8 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export type ForceGc = () => void;
+/** V8's gc() (expose-gc): a full atomic GC, or a scavenge with `{ type: 'minor' }`. */
+export type ForceGc = (options?: { type: 'major' | 'minor' }) => void;
 
 let cached: ForceGc | null | undefined;
 

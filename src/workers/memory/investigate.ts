@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError } from '../../shared/errors.js';
-import { HeapSession, type SamplingProfile } from '../../shared/heap/heap-session.js';
+import { HeapSession } from '../../shared/heap/heap-session.js';
 import { limitsFrom } from '../../shared/heap/perform-action.js';
 import { SnapshotPin } from '../../shared/heap/snapshot-pins.js';
 import { prepareHeapSnapshot, snapshotStem } from '../../shared/heap/write-snapshot.js';
@@ -27,7 +27,7 @@ import type { GrowthAssessment } from '../../shared/mem/leak-analysis.js';
 import { cleanPause, type CleanMeasure } from './clean-pause.js';
 import { confirmGrowth } from './confirm-growth.js';
 import { planEvidence } from './evidence-plan.js';
-import { gatherCulprit } from './gather-culprit.js';
+import { gatherCulprit, profiledSites, type ProfiledSites } from './gather-culprit.js';
 import { tryLockHeap } from './heap-lock.js';
 import { shortPath, storeLeakReport } from './leak-report.js';
 import type { PostGcPoints } from './post-gc-points.js';
@@ -129,8 +129,8 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
       await session.startSampling(SAMPLING_INTERVAL);
       pauseDeps.resumeJobs();
       await waitForGap(a.jobs + config.leakSnapshotGapJobs);
-      let profile: SamplingProfile | null = null;
-      const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profile = await session.samplingProfile()), ...(snapshots ? { prepare: prepare('b') } : {}), resume: false });
+      let profiled: ProfiledSites | null = null;
+      const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profiled = profiledSites(await session.samplingProfile())), ...(snapshots ? { prepare: prepare('b') } : {}), resume: false });
       await session.close(); // sampling off; object ids forgotten only now (the diff tells new objects by their ids)
       finishing = true;
       const growth = confirmGrowth(a, b, assessment.kinds, config.leakThresholdMbPer1kJobs);
@@ -140,7 +140,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         return { kind: 'not confirmed' };
       }
       const t0 = performance.now();
-      const gathering = gatherCulprit({ snapshots: snapshots ? [files[0]!, files[1]!] : null, profile, top: DIFF_TOP });
+      const gathering = gatherCulprit({ snapshots: snapshots ? [files[0]!, files[1]!] : null, profiled, top: DIFF_TOP });
       stopDiff = gathering.stop;
       const capped = await orAbort(Promise.race([gathering.result.then(() => true), sleep(config.leakMaxPauseMs, false, { ref: false })]));
       if (!capped) pauseDeps.resumeJobs(); // a long diff: let the process work meanwhile

@@ -89,7 +89,7 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     const mode = forceMode(points.points, assessment, investigating, { warmupJobs: config.leakWarmupJobs, pointEveryJobs: config.leakPointEveryJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs });
     if (points.collect(jobs, mode) === 0) return;
     assessment = assessGrowth(points.points, options);
-    log.debug({ leak: state(), postGcHeap: points.last?.heap ?? null }, 'leak sentinel: evaluated');
+    log.debug({ leak: state(), force: mode, postGcHeap: points.last?.heap ?? null, postGcExternal: points.last?.external ?? null }, 'leak sentinel: evaluated');
     if (investigating || assessment.verdict !== 'suspected leak') return;
     const now = Date.now();
     if (now - lastStartedAt < config.snapshotMinIntervalMs) {
