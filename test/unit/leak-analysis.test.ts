@@ -66,6 +66,15 @@ test('a leak of 10 KB per page is suspected after four points past the warm-up (
   assert.deepEqual(alarm, { jobs: 1600, kinds: ['heap'] });
 });
 
+test('a steep leak on unevenly spaced points (725, 200, 400 and 200 jobs apart) is suspected at once', () => {
+  // Post-GC heaps a process measured on Node 24 with a 47 MB-per-1,000-pages leak, warm-up 800:
+  // raw steps differ by the trend itself, which once read as 9.3 MB of noise and an 'ok'.
+  const at = (jobs: number, heapMb: number): GrowthPoint => ({ jobs, at: Date.UTC(2026, 11, 1) + jobs, heap: heapMb * MB, external: 6 * MB, heapCommitted: heapMb * 1.25 * MB, rss: (heapMb * 1.25 + 110) * MB });
+  const points = [at(25, 17.17), at(750, 61.65), at(950, 59.15), at(1350, 77.98), at(1556, 87.93), at(1756, 97.02)];
+  const a = assessGrowth(points, { warmupJobs: 800, thresholdMbPer1kJobs: 5 });
+  assert.equal(a.verdict, 'suspected leak', a.note);
+});
+
 test('with more noise the same leak needs more points, and is still caught', () => {
   const r = noise(7);
   const alarm = firstAlarm(series(6000, 200, (j) => 36 + (10 * j) / 1024 + 3 * r()));

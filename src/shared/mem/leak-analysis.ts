@@ -123,7 +123,9 @@ export function assessGrowth(all: readonly GrowthPoint[], options: GrowthOptions
     return { ...base, ...fits, kinds, verdict: 'suspected leak', note: `${parts.join('; ')}, above ${t} MB/1k jobs (${points.length} points over ${jobsSpan} jobs)` };
   }
   const grow = Math.max(0.5, t / 5);
-  const growing = [heap, external].some((f) => f !== null && f.mbPer1kJobs > grow && f.lowerMbPer1kJobs > 0);
+  // Growing: surely above a fifth of the threshold, or above the threshold but not yet certain
+  // (noisy points): either way the sentinel keeps taking exact points (force-mode.ts).
+  const growing = [heap, external].some((f) => f !== null && f.mbPer1kJobs > grow && (f.lowerMbPer1kJobs > 0 || f.mbPer1kJobs > t));
   if (growing) return { ...base, ...fits, verdict: 'growing', note: `post-GC heap ${describe(heap!)}, external ${describe(external!)}: below ${t} MB/1k jobs or not yet certain` };
   return { ...base, ...fits, verdict: 'ok', note: `post-GC heap flat (${fmt(heap?.mbPer1kJobs ?? 0)} MB/1k jobs, noise ${fmt(heap?.noiseMb ?? 0)} MB, ${points.length} points)` };
 }
@@ -133,7 +135,9 @@ function fitSeries(points: readonly GrowthPoint[], y: (p: GrowthPoint) => number
   const ys = points.map((p) => y(p) / MB);
   const fit = theilSen(xs, ys);
   if (!fit) return null;
-  const noise = Math.max(fit.noise, noiseFloorMb, stepNoise(history.map((p) => y(p) / MB)));
+  // Around the fitted line: points are unevenly spaced in jobs (a natural GC and a forced one at
+  // one job count, then 400 jobs apart), so raw steps of a steep leak differ by the trend itself.
+  const noise = Math.max(fit.noise, noiseFloorMb, stepNoise(history.map((p) => y(p) / MB - (fit.slope * p.jobs) / 1000)));
   const error = slopeErrorFor(xs, noise);
   const half = median(xs);
   const recent = points.length >= 4 ? theilSen(xs.filter((x) => x >= half), ys.filter((_, i) => xs[i]! >= half)) : null;
@@ -148,7 +152,7 @@ function fitSeries(points: readonly GrowthPoint[], y: (p: GrowthPoint) => number
 }
 
 /**
- * Noise from consecutive differences (a trend cancels out of them): 1.4826 x the median
+ * Noise from consecutive differences of the residuals (an offset cancels out of them): 1.4826 x the median
  * absolute deviation of the steps, over sqrt(2). Uses the process's longer history, so four
  * points that happen to line up do not make a busy process look quiet. 0 with too few steps.
  */
