@@ -2,13 +2,14 @@
  * `npm run bench`: one local site, crawled by a plain fetch-and-parse loop and by the real
  * daemon with default settings, on the same machine in the same run.
  *   1. parse-only rates of cheerio's two parsers;
- *   2. the yardstick: undici + cheerio/slim over the site's known page URLs, one process, 64 in flight;
+ *   2. the yardstick: undici + cheerio/slim over the site's known page URLs, one process, 64 in
+ *      flight, run again before every pair of daemon runs (the host's speed drifts);
  *   3. spiderd `start` with defaults (one crawler process per CPU, BullMQ on Redis, PostgreSQL
  *      writes, dedup, robots on; politeness lifted for the one local host), from enqueueing
  *      one seed to the last page stored, alternating runs with the leak sentinel on and off;
  *      pages/s, what each page cost (Redis commands, SQL statements, rows, CPU) and peak RSS.
  * The site (pre-rendered 15-30 KB pages) is served by nginx when installed, else by a Node
- * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 3
+ * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 5
  * per sentinel setting).
  */
 import os from 'node:os';
@@ -17,7 +18,7 @@ import { parseRates, plainLoop } from './bench/baseline.js';
 import { daemonRun, type RunResult } from './bench/daemon-run.js';
 import { startStaticSite } from './bench/static-site.js';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' } } });
 const pages = Number(values.pages);
 const runs = Math.max(1, Number(values.runs));
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -35,22 +36,27 @@ try {
   const htmls = await Promise.all(site.pageUrls.slice(0, 300).map(async (u) => (await fetch(u)).text()));
   const rates = parseRates(htmls);
   console.log(`parse only, one process: cheerio default (parse5) ${f0(rates.parse5)} pages/s; htmlparser2 (cheerio/slim) ${f0(rates.htmlparser2)} pages/s`);
-  const base = await plainLoop(site.pageUrls, 64);
-  console.log(`plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s)`);
-
+  // The host's speed drifts over minutes (other tenants): the yardstick runs before every pair of
+  // daemon runs, and the pairs alternate their order, so each figure is compared with its neighbours.
+  const loops: number[] = [];
   const on: RunResult[] = [];
   const off: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
-    for (const sentinel of [true, false]) {
+    const base = await plainLoop(site.pageUrls, 64);
+    loops.push(base.pagesPerSecond);
+    console.log(`  run ${i + 1}, plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s)`);
+    for (const sentinel of i % 2 === 0 ? [true, false] : [false, true]) {
       const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv: { SPIDERD_LEAK_SENTINEL: String(sentinel) } });
       (sentinel ? on : off).push(r);
-      console.log(`  run ${i + 1}, sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s)`);
+      console.log(`  run ${i + 1}, spiderd sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s)`);
     }
   }
+  const loop = [...loops].sort((a, b) => a - b)[Math.floor((loops.length - 1) / 2)]!;
+  console.log(`\nplain loop: ${f0(loop)} pages/s (median of ${runs}; ${f0(Math.min(...loops))}-${f0(Math.max(...loops))})`);
   const best = median(on);
   const offRate = median(off).pagesPerSecond;
-  console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / base.pagesPerSecond)}x the plain loop (median of ${runs})`);
-  console.log(`leak sentinel cost: on ${f0(best.pagesPerSecond)} vs off ${f0(offRate)} pages/s (medians) = ${f1(100 * (1 - best.pagesPerSecond / offRate))}%`);
+  console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / loop)}x the plain loop (medians of ${runs}); sentinel off ${f2(median(off).pagesPerSecond / loop)}x`);
+  console.log(`leak sentinel cost: on ${f0(best.pagesPerSecond)} vs off ${f0(offRate)} pages/s (medians) = ${f1(100 * (1 - best.pagesPerSecond / offRate))}%; runs spread: on ${spread(on)}, off ${spread(off)} pages/s`);
   printCosts(best);
 } finally {
   await site.close();
@@ -63,11 +69,16 @@ function printCosts(r: RunResult): void {
   console.log(`\ncost per page (per row stored, ${n} rows; median run):`);
   const top = [...r.redis.byCommand].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([c, k]) => `${c} ${f2(k / n)}`).join(', ');
   console.log(`  Redis: ${f2(r.redis.calls / n)} commands (${top}); Redis CPU ${f0((1000 * r.cpuMs.redis) / n)} us`);
-  const stmts = r.pg.statements === null ? 'statements not counted (pg_stat_statements not preloaded)' : `${f2(r.pg.statements / n)} SQL statements`;
+  const stmts = r.pg.statements === null ? 'statements not counted (pg_stat_statements not preloaded)' : `${f2(r.pg.statements / n)} SQL statements (the bench's own 100 ms progress probe included)`;
   console.log(`  PostgreSQL: ${stmts}, ${f2(r.pg.commits / n)} transactions, ${f2(r.pg.rowsWritten / n)} rows written; PostgreSQL CPU ${f0((1000 * r.cpuMs.postgres) / n)} us`);
   console.log(`  crawler processes: ${f2(crawlerCpu / n)} CPU ms per page in all (${crawlers.map((p) => `${p.workerId} ${f0(p.cpuMs)} ms`).join(', ')}); site server ${f0((1000 * r.cpuMs.site) / n)} us`);
   console.log('peak RSS:');
   for (const p of r.processes) console.log(`  ${p.workerId.padEnd(10)} ${f1(p.peakRssMb)} MB`);
+}
+
+function spread(results: RunResult[]): string {
+  const rates = results.map((r) => r.pagesPerSecond);
+  return `${f0(Math.min(...rates))}-${f0(Math.max(...rates))}`;
 }
 
 function median(results: RunResult[]): RunResult {

@@ -38,8 +38,9 @@ describe('GcBudget', () => {
     b.spent(40, 0);
     b.spent(40, 0); // the two GCs of the allowance
     assert.equal(b.due(1400, 1200, true, 0), false, 'the allowance is spent');
-    assert.equal(b.due(1400, 1200, false, 10_000), false, '10 s of wall time buys 100 ms only, a GC costs 340');
-    assert.equal(b.due(1400, 1200, false, 40_000), true, 'after 34 s the steady budget pays for one');
+    assert.equal(b.due(1400, 1200, false, 10_000), false, '10 s of wall time buys 100 ms only, a GC costs 540');
+    assert.equal(b.due(1400, 1200, false, 50_000), false, '50 s buy 500 ms, not yet enough');
+    assert.equal(b.due(1400, 1200, false, 55_000), true, 'after 54 s the steady budget pays for one');
     assert.equal(b.forced, 2);
     assert.equal(b.forcedMs, 80, 'the pauses');
   });
