@@ -17,10 +17,10 @@
  * frees the per-page objects that optimized code embedded (htmlparser2's parser of a page
  * long gone, ...), and V8 deoptimizes that code ("reason: weak objects", about 27 functions per
  * GC) and optimizes it again. Measured on the bench: forcing a full GC every 2 s cost a crawler
- * 18% of its pages, about 0.3 s each; later, 0.5-0.6 s of CPU each (AFTER_EFFECT_MS). So each forced GC is charged its pause plus
- * AFTER_EFFECT_MS, and the process gets few: two or three in its first 1,600 pages when its
- * heap is flat, four when it grows (the 2,500-page bar needs them), then one every half minute
- * or so.
+ * 18% of its pages, about 0.3 s each; measured again later, 0.5-0.6 s of CPU each. So each
+ * forced GC is charged its pause plus AFTER_EFFECT_MS, and the process gets few: two or three in
+ * its first 1,600 pages when its heap is flat, four when it grows (the 2,500-page bar needs them),
+ * then one every half minute or so.
  *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
  * Jest's leak detector does); the process need not be started with --expose-gc. Without it
