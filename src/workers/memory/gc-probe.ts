@@ -17,7 +17,7 @@
  * frees the per-page objects that optimized code embedded (htmlparser2's parser of a page
  * long gone, ...), and V8 deoptimizes that code ("reason: weak objects", about 27 functions per
  * GC) and optimizes it again. Measured on the bench: forcing a full GC every 2 s cost a crawler
- * 18% of its pages, about 0.3 s each; measured again later, 0.5-0.6 s of CPU each. So each
+ * 18% of its pages, about 0.3 s each; measured again later, 0.4-0.6 s of CPU each. So each
  * forced GC is charged its pause plus AFTER_EFFECT_MS, and the process gets few: two or three in
  * its first 1,600 pages when its heap is flat, four when it grows (the 2,500-page bar needs them),
  * then one every half minute or so.
@@ -61,7 +61,7 @@ const FIRST_COST_MS = 25;
 /**
  * CPU an atomic forced GC costs beyond its pause (deoptimized code optimized again, mostly off the
  * main thread). Measured on the bench (2026-12-01, a crawler forcing one every 1,000 jobs against
- * one that did not, in the same crawl): 0.5-0.6 s of CPU each.
+ * one that did not, in the same crawl): 0.4-0.6 s of CPU each.
  */
 export const AFTER_EFFECT_MS = 500;
 /** The same for an incremental GC asked for (incremental-gc.ts): its concurrent marking and sweeping (same measurement: 0.17 s of CPU each). */
