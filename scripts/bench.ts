@@ -51,11 +51,11 @@ try {
       console.log(`  run ${i + 1}, spiderd sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s)`);
     }
   }
-  const loop = [...loops].sort((a, b) => a - b)[Math.floor((loops.length - 1) / 2)]!;
+  const loop = middle(loops, (x) => x);
   console.log(`\nplain loop: ${f0(loop)} pages/s (median of ${runs}; ${f0(Math.min(...loops))}-${f0(Math.max(...loops))})`);
   const best = median(on);
   const offRate = median(off).pagesPerSecond;
-  console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / loop)}x the plain loop (medians of ${runs}); sentinel off ${f2(median(off).pagesPerSecond / loop)}x`);
+  console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / loop)}x the plain loop (medians of ${runs}); sentinel off ${f2(offRate / loop)}x`);
   console.log(`leak sentinel cost: on ${f0(best.pagesPerSecond)} vs off ${f0(offRate)} pages/s (medians) = ${f1(100 * (1 - best.pagesPerSecond / offRate))}%; runs spread: on ${spread(on)}, off ${spread(off)} pages/s`);
   printCosts(best);
 } finally {
@@ -82,7 +82,12 @@ function spread(results: RunResult[]): string {
 }
 
 function median(results: RunResult[]): RunResult {
-  const sorted = [...results].sort((a, b) => a.pagesPerSecond - b.pagesPerSecond);
+  return middle(results, (r) => r.pagesPerSecond);
+}
+
+/** The middle item by `key` (the lower one of two for an even count). */
+function middle<T>(items: T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 

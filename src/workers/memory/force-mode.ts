@@ -39,7 +39,7 @@ export interface ForceModeOptions {
 
 const MB = 1024 * 1024;
 /** Growth, as a fraction of the threshold, that takes atomic points to decide. */
-export const DECIDING_FRACTION = 0.8;
+const DECIDING_FRACTION = 0.8;
 
 export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAssessment, investigating: boolean, o: ForceModeOptions): ForceMode {
   const every = o.pointEveryJobs;
