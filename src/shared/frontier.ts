@@ -2,12 +2,15 @@
  * The crawl frontier in PostgreSQL: a URL is discovered when its pages row is inserted
  * (state queued). Rows are unique per (crawl, sha256 of the normalized URL), so a URL is
  * discovered at most once and a URL of any length fits the index; only newly inserted rows get
- * a queue job. --max-pages and --max-pages-per-host are enforced here, under row locks (the
- * crawl row, the crawl_hosts rows), so concurrent processes and daemons cannot overshoot them;
- * crawls.discovered is kept only while the crawl has a --max-pages.
+ * a queue job. A candidate marked `skip` (a link robots.txt already disallows) is inserted as
+ * 'skipped' with its error and gets no job. --max-pages and --max-pages-per-host are enforced
+ * here, under row locks (the crawl row, the crawl_hosts rows), so concurrent processes and
+ * daemons cannot overshoot them; crawls.discovered is kept only while the crawl has a
+ * --max-pages.
  */
 import type { Queue } from 'bullmq';
 import type { SqlRunner } from './db/sql.js';
+import type { ErrorCode } from './errors.js';
 import { enforceHostBudget } from './host-budget.js';
 import { pageJobs, type PageJob } from './queue.js';
 
@@ -16,6 +19,8 @@ export interface Candidate {
   depth: number;
   /** Redirects followed to reach this URL (0 for a link). */
   redirectHops?: number;
+  /** Stored 'skipped' with this error as it is discovered, without a queue job. */
+  skip?: { code: ErrorCode; error: string };
 }
 
 export interface NewPageRow {
@@ -23,6 +28,8 @@ export interface NewPageRow {
   url: string;
   depth: number;
   redirect_hops: number;
+  /** False for a row stored 'skipped' at discovery: it gets no queue job. */
+  queued: boolean;
 }
 
 export interface FrontierLimits {
@@ -42,24 +49,37 @@ export interface InsertResult {
 
 /**
  * The INSERT of new pages for candidates of any number of crawls ($1 crawl ids, $2 urls, $3
- * depths, $4 redirect hops), in the order given; returns the new rows. One statement of constant
- * shape whatever the batch size.
+ * depths, $4 redirect hops, $5 skip error codes, $6 skip errors: null for a queued page), in the
+ * order given; returns the new rows. One statement of constant shape whatever the batch size.
  */
 export const INSERT_PAGES = `
-  INSERT INTO pages (crawl_id, url, depth, redirect_hops)
-  SELECT c.crawl_id, c.url, c.depth, c.hops
-  FROM unnest($1::int[], $2::text[], $3::int[], $4::int[]) WITH ORDINALITY AS c(crawl_id, url, depth, hops, n)
+  INSERT INTO pages (crawl_id, url, depth, redirect_hops, state, error_code, error)
+  SELECT c.crawl_id, c.url, c.depth, c.hops, (CASE WHEN c.code IS NULL THEN 'queued' ELSE 'skipped' END)::"PageState", c.code, c.error
+  FROM unnest($1::int[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[]) WITH ORDINALITY AS c(crawl_id, url, depth, hops, code, error, n)
   ORDER BY c.n
   ON CONFLICT (crawl_id, url_hash) DO NOTHING
-  RETURNING id::text AS id, crawl_id, url, depth, redirect_hops`;
+  RETURNING id::text AS id, crawl_id, url, depth, redirect_hops, state = 'queued' AS queued`;
 
 /** The parameters of INSERT_PAGES for one crawl's candidates (deduplicated, sorted). */
 export function insertArgs(crawlId: number, candidates: Candidate[]): unknown[] {
-  return [candidates.map(() => crawlId), candidates.map((c) => c.url), candidates.map((c) => c.depth), candidates.map((c) => c.redirectHops ?? 0)];
+  return [candidates.map(() => crawlId), ...candidateColumns(candidates)];
 }
 
-export function toNewRow(r: { id: string; url: string; depth: number; redirect_hops: number }): NewPageRow {
-  return { id: BigInt(r.id), url: r.url, depth: r.depth, redirect_hops: r.redirect_hops };
+/** Parameters $2-$6 of INSERT_PAGES. */
+export function candidateColumns(candidates: Candidate[]): unknown[][] {
+  return [
+    candidates.map((c) => c.url),
+    candidates.map((c) => c.depth),
+    candidates.map((c) => c.redirectHops ?? 0),
+    candidates.map((c) => c.skip?.code ?? null),
+    candidates.map((c) => c.skip?.error ?? null),
+  ];
+}
+
+export type InsertedRow = { id: string; url: string; depth: number; redirect_hops: number; queued: boolean };
+
+export function toNewRow(r: InsertedRow): NewPageRow {
+  return { id: BigInt(r.id), url: r.url, depth: r.depth, redirect_hops: r.redirect_hops, queued: r.queued };
 }
 
 /** Call inside a transaction when the crawl has a budget (its row locks are held until it commits). */
@@ -71,7 +91,7 @@ export async function insertPages(tx: SqlRunner, crawlId: number, limits: Fronti
     const crawl = await tx.query<{ discovered: number }>('SELECT discovered FROM crawls WHERE id = $1 FOR UPDATE', [crawlId]);
     quota = Math.max(0, limits.maxPages - (crawl[0]?.discovered ?? 0));
   }
-  const rows = quota === 0 ? [] : (await tx.query<{ id: string; url: string; depth: number; redirect_hops: number }>(INSERT_PAGES, insertArgs(crawlId, unique))).map(toNewRow);
+  const rows = quota === 0 ? [] : (await tx.query<InsertedRow>(INSERT_PAGES, insertArgs(crawlId, unique))).map(toNewRow);
   const insertedUrls = new Set(rows.map((r) => r.url));
   const known = quota === 0 ? await knownUrls(tx, crawlId, unique) : unique.filter((c) => !insertedUrls.has(c.url)).map((c) => c.url);
   let inserted = rows;
@@ -92,10 +112,11 @@ export async function insertPages(tx: SqlRunner, crawlId: number, limits: Fronti
   return { inserted, known, overLimit: quota === 0 ? unique.length - known.length : dropped.length };
 }
 
-/** Adds a job for each new row. Job ids are per page, so repeating this is harmless. */
+/** Adds a job for each new queued row. Job ids are per page, so repeating this is harmless. */
 export async function enqueuePages(queue: Queue<PageJob>, crawlId: number, rows: NewPageRow[], attempts: number, requeued = false): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) {
-    await queue.addBulk(pageJobs(rows.slice(i, i + 1000), crawlId, attempts, requeued));
+  const queued = rows.filter((r) => r.queued);
+  for (let i = 0; i < queued.length; i += 1000) {
+    await queue.addBulk(pageJobs(queued.slice(i, i + 1000), crawlId, attempts, requeued));
   }
 }
 

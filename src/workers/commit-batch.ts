@@ -11,7 +11,7 @@
  * locks in a transaction instead. Returns the new pages and the URLs the crawl already had.
  */
 import type { Sql } from '../shared/db/sql.js';
-import { INSERT_PAGES, dedupe, insertPages, toNewRow, type Candidate, type NewPageRow } from '../shared/frontier.js';
+import { INSERT_PAGES, candidateColumns, dedupe, insertPages, toNewRow, type Candidate, type InsertedRow, type NewPageRow } from '../shared/frontier.js';
 import type { PageResult } from './page-result.js';
 import { pageRowsPayload, updatePageRows, writePageRows } from './write-pages.js';
 
@@ -44,11 +44,8 @@ async function commitInOneStatement(sql: Sql, results: PageResult[], crawls: num
       candidates.push(c);
     }
   }
-  const args = [ids, candidates.map((c) => c.url), candidates.map((c) => c.depth), candidates.map((c) => c.redirectHops ?? 0), pageRowsPayload(results)];
-  const rows = await sql.query<{ id: string; crawl_id: number; url: string; depth: number; redirect_hops: number }>(
-    `WITH inserted AS (${INSERT_PAGES}), written AS (${updatePageRows('$5')}) SELECT * FROM inserted`,
-    args,
-  );
+  const args = [ids, ...candidateColumns(candidates), pageRowsPayload(results)];
+  const rows = await sql.query<InsertedRow & { crawl_id: number }>(`WITH inserted AS (${INSERT_PAGES}), written AS (${updatePageRows('$7')}) SELECT * FROM inserted`, args);
   return crawls.map((crawlId) => {
     const inserted = rows.filter((r) => r.crawl_id === crawlId).map(toNewRow);
     const fresh = new Set(inserted.map((r) => r.url));

@@ -15,10 +15,12 @@ import { fetchPage, type FetchedRedirect } from './fetch/fetch-page.js';
 import type { FetchLimits } from './fetch/http-agent.js';
 import { linksToFollow } from './follow-links.js';
 import { runHandler, type HandlerLoader } from './handler.js';
+import type { KnownUrls } from './known-urls.js';
 import { EMPTY_ROW, type PageResult } from './page-result.js';
 import { parsePage } from './parse-page.js';
 import type { HostPoliteness } from './politeness/host-politeness.js';
 import { hostPauseMs } from './politeness/host-pause.js';
+import { markDisallowed } from './robots/disallowed-links.js';
 import type { RobotsGate } from './robots/robots-gate.js';
 import type { Slots } from './slots.js';
 
@@ -29,6 +31,8 @@ export type CrawlOutcome = { kind: 'done'; result: PageResult } | { kind: 'defer
 export interface CrawlDeps {
   config: Config;
   robots: RobotsGate;
+  /** URLs this process knows to be in the crawl (store-batch.ts): their links need no robots mark. */
+  known: KnownUrls;
   politeness: HostPoliteness;
   slots: Slots;
   agent: Agent;
@@ -47,7 +51,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
     const { options } = crawl;
     const userAgent = options.userAgent ?? deps.config.userAgent;
     const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url);
-    if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${page.url} for ${deps.config.robotsAgent}`);
+    if (!robots.allowed) throw deps.robots.disallowed(page.url);
     const host = new URL(page.url).host;
     if (!holdsSlot) await deps.slots.acquire();
     try {
@@ -72,6 +76,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
       const handlerPath = options.handler ?? deps.config.handler;
       // The DOM is built only for a handler to query: spiderd's own fields come from the parse events.
       const parsed = parsePage(fetched.html, fetched.url, { dom: handlerPath !== undefined });
+      const links = linksToFollow(parsed, page.depth, options.maxDepth, crawl.scope);
       let data: unknown = null;
       let handlerError: SpiderdError | null = null;
       if (handlerPath && parsed.$) {
@@ -89,7 +94,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
           pageId: page.pageId,
           maxPages: options.maxPages,
           maxPagesPerHost: options.maxPagesPerHost,
-          discovered: linksToFollow(parsed, page.depth, options.maxDepth, crawl.scope),
+          discovered: options.ignoreRobots ? links : markDisallowed(deps.robots, deps.known, page.crawlId, links),
           row: {
             state: handlerError ? 'failed' : 'fetched',
             finalUrl: fetched.url,

@@ -29,6 +29,11 @@ export class KnownUrls {
     return out;
   }
 
+  /** Whether the cache knows `url` to be in the crawl (not counted as a use). */
+  has(crawlId: number, url: string): boolean {
+    return this.crawls.get(crawlId)?.has(url) === true;
+  }
+
   remember(crawlId: number, urls: Iterable<string>): void {
     let known = this.crawls.get(crawlId);
     if (known === undefined) this.crawls.set(crawlId, (known = new Map()));

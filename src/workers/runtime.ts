@@ -50,14 +50,16 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
   const auto = config.concurrency === 'auto';
   const slots = new Slots(auto ? Math.min(AUTO_START, config.maxConcurrency) : (config.concurrency as number));
+  const known = new KnownUrls();
   const store = resources.add(
     'page store',
-    new StoreBatch({ sql, queue, log, known: new KnownUrls(), attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
+    new StoreBatch({ sql, queue, log, known, attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
     (s) => s.close(),
   );
   const crawlPage = createPageCrawler({
     config,
     robots: new RobotsGate({ redis, keys, agent, log, robotsAgent: config.robotsAgent, userAgent: config.userAgent, fetchDeadlineMs: config.fetchDeadlineMs }),
+    known,
     politeness: new HostPoliteness(redis, keys),
     slots,
     agent,

@@ -1,6 +1,6 @@
 /**
- * Processes die and daemons stop mid-crawl: nothing discovered is lost, no page row is
- * duplicated, and a drained shutdown leaves no half-written page.
+ * Processes die, Redis drops its connections and daemons stop mid-crawl: nothing discovered is
+ * lost, no page row is duplicated, and a drained shutdown leaves no half-written page.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -72,6 +72,24 @@ describe('resilience', () => {
     assert.equal(new Set(rows.map((r) => r.url)).size, rows.length);
     daemon.child.kill('SIGTERM');
     assert.equal((await daemon.exited).code, 0);
+  });
+
+  test('Redis drops every spiderd connection mid-crawl: they reconnect and the crawl stores every page once', async () => {
+    const daemon = startDaemon(env, ['--workers', '2', '--concurrency', '4']);
+    daemons.push(daemon);
+    assert.equal((await runCli(env, ['enqueue', site.seedUrl, '--crawl', 'dropped', ...SLOW])).code, 0);
+    await eventually(async () => (await fetchedCount('dropped')) >= 20, '20 pages fetched');
+    // spiderd names its connections spiderd:*; BullMQ renames the ones it uses <prefix>:*.
+    const ours = (await redis.client('LIST') as string).split('\n').map((line) => ({ id: /\bid=(\d+)/.exec(line)?.[1], name: /\bname=(\S*)/.exec(line)?.[1] ?? '' }))
+      .filter((c) => c.id !== undefined && (c.name.startsWith('spiderd:') || c.name.startsWith(`${env.prefix}:`)));
+    assert.ok(ours.length >= 4, `the daemon's connections were found (${ours.length})`);
+    for (const c of ours) await redis.client('KILL', 'ID', c.id!);
+    assert.equal((await runCli(env, ['status', '--crawl', 'dropped', '--wait'])).code, 0);
+    const rows = await query<{ url: string; state: string }>(db.url, `SELECT url, state FROM pages p JOIN crawls c ON c.id = p.crawl_id WHERE c.name = 'dropped'`);
+    assert.deepEqual(rows.filter((r) => r.state === 'fetched').map((r) => r.url).sort(), [...site.expected.fetchable].sort());
+    assert.equal(new Set(rows.map((r) => r.url)).size, rows.length);
+    daemon.child.kill('SIGTERM');
+    assert.equal((await daemon.exited).code, 0, daemon.output());
   });
 
   test('SIGTERM mid-crawl exits 0 with no half-written page, and a new daemon finishes the crawl', async () => {

@@ -205,11 +205,13 @@ describe('crawler process', () => {
     }\n`);
     const crawlId = await seed('site', [`${site.base}/`], { maxDepth: 1, handler });
     const badHandlerCrawl = await seed('bad-handler', [`${site.base}/b?handler=missing`], { maxDepth: 0, handler: path.join(tmp, 'missing.mjs') });
+    const disallowedSeed = await seed('disallowed-seed', [`${site.base}/private/seeded`], { maxDepth: 0 });
     await queue.add('page', { crawlId: 'not a number' } as unknown as PageJob, { jobId: 'malformed' });
     child = startCrawler(config());
     await child.waitFor('ready');
     await untilNothingQueued(crawlId, child);
     await untilNothingQueued(badHandlerCrawl, child);
+    await untilNothingQueued(disallowedSeed, child);
 
     assert.equal(await queue.getJobState('malformed'), 'completed', 'a malformed job is completed, not retried forever');
     const bad = await db.page.findFirstOrThrow({ where: { crawlId: badHandlerCrawl } });
@@ -227,6 +229,11 @@ describe('crawler process', () => {
     assert.equal(by.get('/b')!.title, 'Page B');
     assert.deepEqual(outcome('/private/secret'), ['skipped', 'SPIDERD_ROBOTS_DISALLOWED']);
     assert.equal(site.requests.get('/private/secret'), undefined, 'a robots-disallowed page is never requested');
+    assert.equal(by.get('/private/secret')!.attempts, 0, 'a link robots.txt already disallows is stored skipped as it is discovered, never tried');
+    assert.equal(by.get('/private/secret')!.error, `robots.txt disallows ${site.base}/private/secret for spiderd`);
+    const seeded = await db.page.findFirstOrThrow({ where: { crawlId: disallowedSeed } });
+    assert.deepEqual([seeded.state, seeded.errorCode, seeded.attempts], ['skipped', 'SPIDERD_ROBOTS_DISALLOWED', 1], 'a disallowed seed is skipped when its job runs');
+    assert.equal(site.requests.get('/private/seeded'), undefined);
     assert.deepEqual(outcome('/missing'), ['failed', 'SPIDERD_HTTP_4XX']);
     assert.equal(by.get('/missing')!.status, 404);
     assert.deepEqual(outcome('/flaky'), ['fetched', null]);

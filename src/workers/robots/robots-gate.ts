@@ -66,6 +66,18 @@ export class RobotsGate {
     return verdictAllows(entry.verdict, url);
   }
 
+  /** The answer of this process's cache alone, without I/O: null when it holds no fresh verdict for the URL's origin. */
+  allowsNow(url: string): boolean | null {
+    const hit = this.cache.get(new URL(url).origin);
+    if (hit === undefined || hit.kind !== 'verdict' || hit.verdict.kind === 'blocked' || hit.expiresAt <= Date.now()) return null;
+    return verdictAllows(hit.verdict, url).allowed;
+  }
+
+  /** The error of a URL robots.txt disallows (its page is stored 'skipped' with it). */
+  disallowed(url: string): SpiderdError {
+    return new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${url} for ${this.deps.robotsAgent}`);
+  }
+
   private async entryFor(origin: string): Promise<Entry> {
     const hit = this.cache.get(origin);
     if (hit !== undefined) {
