@@ -120,6 +120,10 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
     drainAndExit(pendingDrain.reason, pendingDrain.graceMs);
     return;
   }
+  // The watchdog starts watching at a process's first 'alive'; sent now, before the first job, a
+  // job that blocks the loop at once (a replacement process taking the very page that blocked
+  // its predecessor) is still seen and killed, not left spinning unwatched.
+  send({ type: 'alive' });
   worker.run().catch((err: unknown) => (draining ? log?.warn({ err: coerceError(err) }, 'queue worker stopped with an error while draining') : fatal(err)));
   await worker.waitUntilReady();
   log.info({ concurrency: config.concurrency, pid: process.pid }, 'crawler process ready');
