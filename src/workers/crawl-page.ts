@@ -51,7 +51,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
     const { options } = crawl;
     const userAgent = options.userAgent ?? deps.config.userAgent;
     const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url);
-    if (!robots.allowed) throw deps.robots.disallowed(page.url);
+    if (!robots.allowed) throw new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', deps.robots.disallowedMessage(page.url));
     const host = new URL(page.url).host;
     if (!holdsSlot) await deps.slots.acquire();
     try {

@@ -14,7 +14,6 @@ import type { RobotsGate } from './robots-gate.js';
 export function markDisallowed(robots: RobotsGate, known: KnownUrls, crawlId: number, candidates: Candidate[]): Candidate[] {
   return candidates.map((c) => {
     if (known.has(crawlId, c.url) || robots.allowsNow(c.url) !== false) return c;
-    const err = robots.disallowed(c.url);
-    return { ...c, skip: { code: err.code, error: err.message } };
+    return { ...c, skip: { code: 'SPIDERD_ROBOTS_DISALLOWED', error: robots.disallowedMessage(c.url) } };
   });
 }

@@ -73,9 +73,9 @@ export class RobotsGate {
     return verdictAllows(hit.verdict, url).allowed;
   }
 
-  /** The error of a URL robots.txt disallows (its page is stored 'skipped' with it). */
-  disallowed(url: string): SpiderdError {
-    return new SpiderdError('SPIDERD_ROBOTS_DISALLOWED', `robots.txt disallows ${url} for ${this.deps.robotsAgent}`);
+  /** The SPIDERD_ROBOTS_DISALLOWED message of a URL robots.txt disallows (its page is stored 'skipped' with it). */
+  disallowedMessage(url: string): string {
+    return `robots.txt disallows ${url} for ${this.deps.robotsAgent}`;
   }
 
   private async entryFor(origin: string): Promise<Entry> {
