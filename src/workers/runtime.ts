@@ -5,8 +5,7 @@
  * the caller runs it).
  */
 import type { Config } from '../shared/config.js';
-import { createDb, type Db } from '../shared/db/client.js';
-import { createSql } from '../shared/db/sql.js';
+import { createSql, type Sql } from '../shared/db/sql.js';
 import { redisKeys } from '../shared/keys.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
@@ -29,7 +28,7 @@ import { StoreBatch } from './store-batch.js';
 
 export interface Runtime extends CrawlWorker {
   store: StoreBatch;
-  db: Db;
+  sql: Sql;
   slots: Slots;
 }
 
@@ -41,10 +40,9 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const keys = redisKeys(config.prefix);
   const redis = resources.add('redis', createRedis(config, `crawler-${workerId}`), (r) => r.disconnect());
   redis.on('error', (err: Error) => log.warn({ err }, 'Redis connection error (commands wait for the reconnect)'));
-  // One store flush at a time, plus the guard's lookups and crawl loads; raw SQL through Prisma's
-  // driver adapter. The Prisma Client (and its query compiler) only for the rare leak report.
+  // One store flush at a time, plus the guard's lookups, crawl loads and the rare leak report; raw
+  // SQL through Prisma's driver adapter. No Prisma Client in a crawler process (about 10 MB of RSS).
   const sql = resources.add('postgresql', createSql(config, { max: 3 }), (s) => s.close());
-  const db = resources.add('prisma', createDb(config, { poolSize: 1 }), (d) => d.$disconnect());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
   const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
@@ -76,5 +74,5 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     };
     resources.add('autoscale', startAutoscale({ slots, options, memoryLimitBytes, onLimit, log }), (a) => a.stop());
   }
-  return { ...crawlWorker, store, db, slots };
+  return { ...crawlWorker, store, sql, slots };
 }

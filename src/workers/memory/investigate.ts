@@ -155,7 +155,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         ...(plan.kind === 'sampling profile' ? { evidenceNote: `sampling heap profile alone: ${plan.why}` } : {}),
       };
       const { id, culprit } = await storeLeakReport({
-        db: deps.db, daemonId: deps.daemonId, workerId: deps.workerId, crawlId: deps.crawlId?.() ?? null,
+        sql: deps.sql, daemonId: deps.daemonId, workerId: deps.workerId, crawlId: deps.crawlId?.() ?? null,
         jobsAtDetection, jobsDone: deps.jobsDone(), kinds: assessment.kinds, evidence: plan.kind, figures,
         growers: evidence.classes, sites: evidence.sites, siteBytes: evidence.siteBytes, snapshots: files,
       });

@@ -1,6 +1,6 @@
 /** What the leak sentinel (and its investigations) need from the crawler process. */
 import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db/client.js';
+import type { SqlRunner } from '../../shared/db/sql.js';
 import type { Logger } from '../../shared/logger.js';
 
 export interface LeakSentinelDeps {
@@ -8,7 +8,8 @@ export interface LeakSentinelDeps {
   daemonId: string;
   workerId: string;
   log: Logger;
-  db: Db;
+  /** Where the leak report is stored (leak_reports). */
+  sql: SqlRunner;
   jobsDone(): number;
   /** Stops taking jobs and waits for in-flight ones (a snapshot blocks the process for seconds). */
   pauseJobs(): Promise<void>;

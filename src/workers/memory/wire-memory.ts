@@ -7,7 +7,7 @@
  * readable by their owner only (umask 077).
  */
 import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db/client.js';
+import type { SqlRunner } from '../../shared/db/sql.js';
 import type { Logger } from '../../shared/logger.js';
 import type { MemSample } from '../../shared/mem-sample.js';
 import { createLeakSentinel, type LeakSentinel } from './sentinel.js';
@@ -21,7 +21,7 @@ export interface MemoryWiringDeps {
   daemonId: string;
   workerId: string;
   log: Logger;
-  db: Db;
+  sql: SqlRunner;
   jobsDone(): number;
   pauseJobs(): Promise<void>;
   resumeJobs(): void;
