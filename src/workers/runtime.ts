@@ -41,7 +41,7 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const redis = resources.add('redis', createRedis(config, `crawler-${workerId}`), (r) => r.disconnect());
   redis.on('error', (err: Error) => log.warn({ err }, 'Redis connection error (commands wait for the reconnect)'));
   // One store flush at a time, plus the guard's lookups, crawl loads and the rare leak report; raw
-  // SQL through Prisma's driver adapter. No Prisma Client in a crawler process (about 10 MB of RSS).
+  // SQL through Prisma's driver adapter. No Prisma Client in a crawler process (a few MB of RSS).
   const sql = resources.add('postgresql', createSql(config, { max: 3 }), (s) => s.close());
   const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);

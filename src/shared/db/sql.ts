@@ -2,8 +2,8 @@
  * Hand-written SQL through Prisma's PostgreSQL driver adapter (@prisma/adapter-pg), without the
  * Prisma Client's query compiler: a crawler process's hot path (frontier inserts, page rows,
  * guard lookups, crawl loads) is raw SQL anyway, and the compiler costs each process about 60 MB
- * of wasm and ~0.4 ms of CPU per statement. The CLI and rare writes (leak reports) use the Prisma
- * Client (client.ts). Errors are the adapter's (DriverAdapterError with a `kind`), which
+ * of wasm and ~0.4 ms of CPU per statement. The CLI uses the Prisma Client (client.ts); a crawler
+ * process only this, its rare leak reports included. Errors are the adapter's (DriverAdapterError with a `kind`), which
  * db-errors.ts classifies like the client's.
  */
 import { PrismaPg } from '@prisma/adapter-pg';

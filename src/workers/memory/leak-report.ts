@@ -58,8 +58,8 @@ export async function storeLeakReport(r: LeakReportInput): Promise<{ id: number;
   const growers = r.growers.slice(0, TOP_GROWERS); // ranked culprit first
   const culprit = nameCulprit(growers, r.sites, r.siteBytes);
   const figures = { ...r.figures, allocatedBy: culprit.allocatedBy };
-  // One INSERT through the process's SQL adapter: a crawler process loads no Prisma Client (about
-  // 10 MB of RSS) for this one rare write. Columns as in prisma/schema.prisma (model LeakReport).
+  // One INSERT through the process's SQL adapter: a crawler process loads no Prisma Client (a few
+  // MB of RSS) for this one rare write. Columns as in prisma/schema.prisma (model LeakReport).
   const [row] = await r.sql.query<{ id: number }>(
     `INSERT INTO leak_reports (crawl_id, daemon_id, host, worker_id, pid, jobs_done, jobs_at_detection, kind, evidence, figures, growers,
        growing_class, retainer_path, allocation_site, allocation_sites, snapshots)
