@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
 import { prismaRunner, type Db } from '../shared/db/client.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 
 /** Seeds per insertPages call (keeps statements far below PostgreSQL's parameter limit). */
 const CHUNK = 1_000;

@@ -4,7 +4,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db/client.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 
 export interface CrawlStatus {
   name: string;

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../shared/db/client.js';
 import { redisKeys } from '../shared/keys.js';
 import { readDaemons } from '../shared/presence.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 
 /** Returns how many unfinished demo crawls were removed, or null when a demo daemon is live. */
 export async function removeStaleDemoState(db: Db, redis: Redis, queue: Queue<PageJob>, prefix: string): Promise<number | null> {

@@ -31,7 +31,7 @@ export function registerRequeue(program: Command): void {
         const queue = openQueue(redis, config.prefix, resources);
         const crawl = opts.crawl === undefined ? null : await findCrawl(db, crawlName(opts.crawl));
         const pool = resources.add('postgresql pool', createPgPool(config), (p) => p.end());
-        const r = await requeueFromDb(pool, redis, queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true, ...(crawl ? { crawlId: crawl.id } : {}) });
+        const r = await requeueFromDb(pool, redis, async () => queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true, ...(crawl ? { crawlId: crawl.id } : {}) });
         const which = crawl ? `crawl ${JSON.stringify(crawl.name)}` : 'all crawls';
         process.stdout.write(`${which}: ${r.queued} queued page${r.queued === 1 ? '' : 's'}; ${r.added} had no queue job and got one back${r.ghosts > 0 ? ` (${r.ghosts} had a ghost job, with no data, removed first)` : ''}\n`);
       } finally {

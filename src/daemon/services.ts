@@ -1,6 +1,7 @@
 /**
- * Opens what the supervisor talks to — PostgreSQL (migrated), Redis, the page queue — and
- * fails fast with SPIDERD_DB_UNAVAILABLE / SPIDERD_REDIS_UNAVAILABLE when one cannot be
+ * Opens what the supervisor talks to — PostgreSQL (migrated), Redis, and the page queue on first
+ * use (a requeue with jobs to add or remove: BullMQ is about 15 MB of the supervisor's RSS, and a
+ * healthy crawl never needs it there) — and fails fast with SPIDERD_DB_UNAVAILABLE / SPIDERD_REDIS_UNAVAILABLE when one cannot be
  * reached within connectTimeoutMs, so systemd or Docker restarts the daemon instead of it
  * hanging at start. Every opened resource registers its closer. A Redis whose maxmemory-policy
  * is not noeviction gets one warning.
@@ -14,7 +15,7 @@ import { createPgPool, type PgPool } from '../shared/db/pool.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
-import { createPageQueue, type PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
 import { warnUnlessNoeviction } from './redis-policy.js';
@@ -23,7 +24,8 @@ import { withTimeout } from './with-timeout.js';
 export interface Services {
   redis: Redis;
   db: PgPool;
-  queue: Queue<PageJob>;
+  /** The page queue, opened (and BullMQ loaded) at the first call. */
+  openQueue(): Promise<Queue<PageJob>>;
 }
 
 export async function openServices(config: Config, resources: Resources, log: Logger): Promise<Services> {
@@ -33,8 +35,15 @@ export async function openServices(config: Config, resources: Resources, log: Lo
   const redis = resources.add('redis', await connectRedis(config, log), (r) => r.quit().catch(() => r.disconnect()));
   await warnUnlessNoeviction(redis, log);
   const db = resources.add('postgresql', createPgPool(config, { max: 2, connectTimeoutMs: config.connectTimeoutMs }), (d) => d.end());
-  const queue = resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close());
-  return { redis, db, queue };
+  let queue: Promise<Queue<PageJob>> | null = null;
+  const openQueue = () =>
+    (queue ??= import('../shared/queue.js')
+      .then(({ createPageQueue }) => resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close()))
+      .catch((err: unknown) => {
+        queue = null; // the next requeue tries again
+        throw err;
+      }));
+  return { redis, db, openQueue };
 }
 
 /** migrate() would wait as long as the OS lets a connect hang; this bounds it. A missing database is fine (migrate creates it). */

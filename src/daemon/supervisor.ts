@@ -68,13 +68,13 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
     resources.add('control channel', await startControlChannel(host), (c) => c.close());
     return services;
   })();
-  const { redis, db, queue } = await opened.catch(async (err: unknown) => {
+  const { redis, db, openQueue } = await opened.catch(async (err: unknown) => {
     await resources.closeAll();
     throw err;
   });
   const keys = redisKeys(config.prefix);
 
-  const requeue = new RequeueRunner(() => requeueFromDb(db, redis, queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
+  const requeue = new RequeueRunner(() => requeueFromDb(db, redis, openQueue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
   const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, startupAfterMs: Math.min(STARTUP_RECONCILE_MS, config.reconcileIntervalMs), log, request: (reason) => requeue.request(reason, 0) });
   const checkEpoch = () =>
     claimMissingEpoch(redis, keys, config.daemonId)

@@ -12,7 +12,7 @@ import type { Queue } from 'bullmq';
 import type { SqlRunner } from './db/sql.js';
 import type { ErrorCode } from './errors.js';
 import { enforceHostBudget } from './host-budget.js';
-import { pageJobs, type PageJob } from './queue.js';
+import { pageJobs, type PageJob } from './page-jobs.js';
 
 export interface Candidate {
   url: string;

@@ -12,13 +12,14 @@
  * page for good (an add with an existing id is a no-op), so it is removed and the page re-added.
  * Re-added jobs carry `requeued`,
  * so a crawler checks the row is still queued before fetching (a job may complete between the
- * read and the add). Plain `pg`, not Prisma: the supervisor stays small.
+ * read and the add). Plain `pg`, not Prisma, and the queue opened only when a job is to be added
+ * or removed (`openQueue`): the supervisor stays small, and loads BullMQ only when it has work for it.
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { QUEUE_NAME } from './keys.js';
-import { pageJobId, pageJobs, type PageJob } from './queue.js';
+import { pageJobId, pageJobs, type PageJob } from './page-jobs.js';
 
 const PAGE = 1000;
 
@@ -47,7 +48,7 @@ interface QueuedRow {
   redirect_hops: number;
 }
 
-export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, queue: Queue<PageJob>, opts: RequeueOptions): Promise<RequeueResult> {
+export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, openQueue: () => Promise<Queue<PageJob>>, opts: RequeueOptions): Promise<RequeueResult> {
   const crawls = opts.crawlId === undefined ? (await db.query<{ id: number }>('SELECT id FROM crawls ORDER BY id')).rows.map((r) => r.id) : [opts.crawlId];
   const result: RequeueResult = { queued: 0, added: 0, ghosts: 0 };
   for (const crawlId of crawls) {
@@ -60,12 +61,12 @@ export async function requeueFromDb(db: Pick<pg.Pool, 'query'>, redis: Redis, qu
       if (rows.length === 0) break;
       result.queued += rows.length;
       const { missing, ghosts } = await jobsOf(redis, opts.prefix, rows);
-      const cleared = await removeGhosts(queue, ghosts);
+      const cleared = ghosts.length > 0 ? await removeGhosts(await openQueue(), ghosts) : [];
       result.ghosts += cleared.length;
       const held = new Set(ghosts.filter((r) => !cleared.includes(r)));
       const add = opts.onlyMissing ? [...missing, ...cleared] : rows.filter((r) => !held.has(r));
       if (add.length > 0) {
-        await queue.addBulk(pageJobs(add.map((r) => ({ ...r, id: BigInt(r.id) })), crawlId, opts.attempts, true));
+        await (await openQueue()).addBulk(pageJobs(add.map((r) => ({ ...r, id: BigInt(r.id) })), crawlId, opts.attempts, true));
         result.added += add.length;
       }
       after = rows[rows.length - 1]!.id;

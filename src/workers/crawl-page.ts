@@ -8,7 +8,7 @@
 import type { Agent } from 'undici';
 import type { Config } from '../shared/config.js';
 import { SpiderdError, wrapError } from '../shared/errors.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 import { outOfScope } from '../shared/url/scope.js';
 import type { CachedCrawl } from './crawl-cache.js';
 import { fetchPage, type FetchedRedirect } from './fetch/fetch-page.js';

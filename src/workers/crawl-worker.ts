@@ -10,7 +10,7 @@ import type { Config } from '../shared/config.js';
 import { coerceError } from '../shared/errors.js';
 import { QUEUE_NAME } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 import { backoffStrategy } from './backoff.js';
 import type { PageProcessor } from './process-page.js';
 import { MAX_STALLED_COUNT } from './stalls.js';

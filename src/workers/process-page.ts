@@ -11,7 +11,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { SpiderdError, wrapError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 import type { CachedCrawl, CrawlCache } from './crawl-cache.js';
 import type { PageCrawler } from './crawl-page.js';
 import { errorRow, type PageResult } from './page-result.js';

@@ -16,7 +16,7 @@ import type { Sql } from '../shared/db/sql.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { enqueuePages, type Candidate } from '../shared/frontier.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/queue.js';
+import type { PageJob } from '../shared/page-jobs.js';
 import { commitBatch, type CrawlDiscoveries } from './commit-batch.js';
 import { isTransientDbError } from './db-errors.js';
 import type { KnownUrls } from './known-urls.js';

@@ -9,7 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb, type Db } from '../../src/shared/db/client.js';
 import { QUEUE_NAME } from '../../src/shared/keys.js';
-import type { PageJob } from '../../src/shared/queue.js';
+import type { PageJob } from '../../src/shared/page-jobs.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.js';
 import { runCli, type TestEnv } from '../helpers/spiderd.js';
