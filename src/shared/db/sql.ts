@@ -3,8 +3,8 @@
  * Prisma Client's query compiler: a crawler process's hot path (frontier inserts, page rows,
  * guard lookups, crawl loads) is raw SQL anyway, and the compiler costs each process about 60 MB
  * of wasm and ~0.4 ms of CPU per statement. The CLI uses the Prisma Client (client.ts); a crawler
- * process only this, its rare leak reports included. Errors are the adapter's (DriverAdapterError with a `kind`), which
- * db-errors.ts classifies like the client's.
+ * process only this, its rare leak reports included. Errors are the adapter's
+ * (DriverAdapterError with a `kind`), which db-errors.ts classifies like the client's.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { ArgType, SqlDriverAdapter, SqlQueryable } from '@prisma/driver-adapter-utils';
