@@ -5,8 +5,8 @@
  * that code was compiled against dies at once; V8's own GCs keep it for a while) and cost a
  * crawler 0.3-1.5 s of CPU; none of the natural, incremental ones deoptimized anything. So the
  * points that watch a quiet process (force-mode.ts) come from an incremental GC that V8 starts
- * at its next allocation check, and its post-GC heap arrives through V8's GC reports (gc-watch.ts) like any
- * natural point, floating garbage included.
+ * at its next allocation check, and its post-GC heap arrives through V8's GC reports
+ * (gc-watch.ts) like any natural point, floating garbage included.
  *
  * How: V8's `--incremental-marking-hard-trigger=N` starts incremental marking as soon as the
  * old generation is over N% of its limit. Set to 1 while a request is pending, it starts
