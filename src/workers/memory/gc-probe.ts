@@ -65,6 +65,8 @@ const FIRST_COST_MS = 25;
  * one that did not, in the same crawl): 0.4-0.6 s of CPU each.
  */
 export const AFTER_EFFECT_MS = 500;
+/** The same for a brief GC (brief-gc.ts): its marking and its few deoptimizations; on the bench (2026-12-01) a first look of brief GCs cost about half what an atomic one did. */
+export const BRIEF_AFTER_EFFECT_MS = 250;
 /** The same for an incremental GC asked for (incremental-gc.ts): its concurrent marking and sweeping (same measurement: 0.17 s of CPU each). */
 export const INCREMENTAL_AFTER_EFFECT_MS = 170;
 
