@@ -13,15 +13,16 @@
  *    verdict comes within the 2,500-page bar even at 500 pages/s. Counted in GCs, not in ms:
  *    a leaking process's heap, and so each pause, grows, and it must still get its points.
  * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
- * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause: it
- * frees what optimized code was compiled against and only V8's own GCs keep for a while (object
- * shapes, --retain-maps-for-n-gc: set to 0, V8's own GCs deoptimized code too), and V8
- * deoptimizes that code ("reason: weak objects", about 27 functions per GC, in Node's streams,
- * ioredis, pg, htmlparser2 and spiderd alike) and optimizes it again. Measured on the bench:
- * forcing a full GC every 2 s cost a crawler 18% of its pages, about 0.3 s each; measured again
- * later, 0.4-0.6 s of CPU each. So each forced GC is charged its pause plus AFTER_EFFECT_MS,
- * and the process gets few: two or three in its first 1,600 pages when its heap is flat, four
- * when it grows (the 2,500-page bar needs them), then one every half minute or so.
+ * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but an atomic one costs more than its
+ * pause: marking while no JavaScript runs, it frees what optimized code was compiled against
+ * and V8's own GCs, which mark while the process runs, keep alive, and V8 deoptimizes that code
+ * ("reason: weak objects", about 27 functions per GC, in Node's streams, ioredis, pg,
+ * htmlparser2 and spiderd alike) and optimizes it again. Measured on the bench: forcing a full
+ * GC every 2 s cost a crawler 18% of its pages, about 0.3 s each; measured again later, 0.4-0.6
+ * s of CPU each. So each forced GC is charged its pause plus an after-effect by kind, and the
+ * process gets few: two brief ones in its first 1,200 pages (force-mode.ts), two to four
+ * atomic ones more when its heap grew (the 2,500-page bar needs them), then an incremental one
+ * every half minute or so.
  *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
  * Jest's leak detector does); the process need not be started with --expose-gc. Without it
