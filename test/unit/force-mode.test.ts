@@ -1,4 +1,4 @@
-/** When the sentinel may force full GCs: a first look of two brief GCs, then often only for a process that may be leaking; atomic GCs to decide, incremental ones to watch a quiet heap. */
+/** When the sentinel may force full GCs: a first look of two points, then often only for a process that may be leaking; atomic GCs to decide, incremental ones to watch a quiet heap. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assessGrowth, type GrowthPoint } from '../../src/shared/mem/leak-analysis.js';
@@ -9,36 +9,36 @@ const O = { warmupJobs: 1000, pointEveryJobs: 200, thresholdMbPer1kJobs: 5 };
 const point = (jobs: number, heapMb: number): GrowthPoint => ({ jobs, at: jobs, heap: heapMb * MB, external: 6 * MB, rss: 200 * MB, heapCommitted: 60 * MB });
 const mode = (points: GrowthPoint[], investigating = false) => forceMode(points, assessGrowth(points, O), investigating, O);
 
-test('before the first point after the warm-up: a brief GC at once; then the second 400 jobs later', () => {
-  assert.deepEqual(mode([point(400, 38)]), { mode: 'urgent', spacingJobs: 200, kind: 'brief' });
-  assert.deepEqual(mode([point(1000, 38)]), { mode: 'urgent', spacingJobs: 400, kind: 'brief' });
+test('before the first point after the warm-up: due at once; then the second 400 jobs later', () => {
+  assert.deepEqual(mode([point(400, 38)]), { mode: 'urgent', spacingJobs: 200, atomic: true });
+  assert.deepEqual(mode([point(1000, 38)]), { mode: 'urgent', spacingJobs: 400, atomic: true });
 });
 
 test('a flat first look makes the process quiet: the steady budget only, with incremental GCs', () => {
-  assert.deepEqual(mode([point(1000, 38), point(1400, 38.2)]), { mode: 'steady', spacingJobs: 200, kind: 'incremental' });
+  assert.deepEqual(mode([point(1000, 38), point(1400, 38.2)]), { mode: 'steady', spacingJobs: 200, atomic: false });
 });
 
 test('a young process filling its caches and its code (3.3 MB per 1,000 jobs against a threshold of 5, seen on the bench) is quiet after its first look', () => {
-  assert.deepEqual(mode([point(1000, 30.5), point(1400, 31.8)]), { mode: 'steady', spacingJobs: 200, kind: 'incremental' });
+  assert.deepEqual(mode([point(1000, 30.5), point(1400, 31.8)]), { mode: 'steady', spacingJobs: 200, atomic: false });
 });
 
 test('growth in the first look, or a growing verdict at 0.8 of the threshold, keeps atomic points coming', () => {
-  assert.deepEqual(mode([point(1000, 38), point(1400, 42)]), { mode: 'urgent', spacingJobs: 200, kind: 'atomic' });
+  assert.deepEqual(mode([point(1000, 38), point(1400, 42)]), { mode: 'urgent', spacingJobs: 200, atomic: true });
   const growing = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (4.2 * j) / 1000));
   assert.equal(assessGrowth(growing, O).verdict, 'growing');
-  assert.deepEqual(mode(growing), { mode: 'urgent', spacingJobs: 200, kind: 'atomic' });
+  assert.deepEqual(mode(growing), { mode: 'urgent', spacingJobs: 200, atomic: true });
 });
 
 test('slow growth (a cache filling, 2 MB per 1,000 jobs against a threshold of 5) after a quiet first look waits for the steady budget', () => {
   const filling = [1000, 1200, 1400, 1600, 1800, 2000].map((j) => point(j, 38 + (2 * j) / 1000));
   assert.equal(assessGrowth(filling, O).verdict, 'growing');
-  assert.deepEqual(mode(filling), { mode: 'steady', spacingJobs: 200, kind: 'incremental' });
+  assert.deepEqual(mode(filling), { mode: 'steady', spacingJobs: 200, atomic: false });
 });
 
 test('after a first look that grew, a slow "growing" verdict (natural GCs\' floating garbage blurred it) still gets atomic points', () => {
   const blurred = [point(1000, 38), point(1400, 41), point(1600, 40.5), point(1800, 41.5), point(2000, 42)];
   assert.equal(assessGrowth(blurred, O).verdict, 'growing');
-  assert.deepEqual(mode(blurred), { mode: 'urgent', spacingJobs: 200, kind: 'atomic' });
+  assert.deepEqual(mode(blurred), { mode: 'urgent', spacingJobs: 200, atomic: true });
 });
 
 test('never during an investigation', () => {

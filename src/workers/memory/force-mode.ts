@@ -1,14 +1,13 @@
 /**
  * How eagerly the sentinel forces full GCs (pure), and which kind. An atomic full GC costs a
- * crawler 0.3-1.5 s of CPU (deoptimized code, gc-probe.ts) and measures the heap exactly; a
- * brief one (brief-gc.ts) costs about half as much and reads 0.4-1.0 MB high; an incremental one
- * asked of V8 (incremental-gc.ts) costs about 0.1 s, but its post-GC heap carries a few MB of
- * floating garbage, enough to hide a 10 KB-per-page leak over a few hundred pages (measured at
- * 64 pages in flight: with incremental points in the fit, such a leak was reported at
- * 3,844-5,962 pages in 3 of 4 runs). So:
- *  - 'first look': after the warm-up, one brief point at once and the next 2 x pointEveryJobs
- *    later. Both read high by about the same amount, so their slope stands; every process pays
- *    for these two, so they are the cheap exact-enough kind;
+ * crawler 0.3-1.5 s of CPU (deoptimized code, gc-probe.ts) and measures the heap exactly; an
+ * incremental one asked of V8 (incremental-gc.ts) costs about 0.1 s, but its post-GC heap
+ * carries a few MB of floating garbage, enough to hide a 10 KB-per-page leak over a few hundred
+ * pages (measured at 64 pages in flight: with incremental points in the fit, such a leak was
+ * reported at 3,844-5,962 pages in 3 of 4 runs). So the points that decide are atomic, and the
+ * ones that only watch a quiet process are incremental:
+ *  - 'first look': after the warm-up, one atomic point at once and the next 2 x pointEveryJobs
+ *    later;
  *  - if the heap (or external memory) grew by less than DECIDING_FRACTION of the threshold
  *    between them, the process is quiet: incremental points from the steady budget only, unless a
  *    later verdict is 'growing' at that fraction of the threshold or more. A young process grows
@@ -17,25 +16,19 @@
  *    that read as growth and cost it four more atomic GCs, about 0.5 s of CPU each; a leak at the
  *    2,500-page bar (10 KB per page, twice the default threshold) is far above 0.8 of it;
  *  - otherwise the process has shown growth, and until the analysis has a verdict other than
- *    'growing' its points are atomic (exact), every pointEveryJobs on the start allowance, so a
- *    leak has its verdict by warm-up + 800 jobs;
+ *    'growing' its points are atomic, every pointEveryJobs on the start allowance, so a leak has
+ *    its verdict by warm-up + 800 jobs;
  *  - none while an investigation runs (it measures by itself).
  */
 import { theilSen } from '../../shared/mem/fit.js';
 import type { GrowthAssessment, GrowthPoint } from '../../shared/mem/leak-analysis.js';
 
-/**
- * The GC a forced point comes from: 'atomic' (gc(): exact, deoptimizes), 'brief' (incremental
- * marking finished after a moment: within about 1 MB, far fewer deoptimizations; brief-gc.ts),
- * 'incremental' (V8 runs it its own way: cheapest, a few MB of floating garbage).
- */
-export type ForcedGcKind = 'atomic' | 'brief' | 'incremental';
-
 export interface ForceMode {
   mode: 'never' | 'steady' | 'urgent';
   /** Jobs a forced point must follow the previous point by. */
   spacingJobs: number;
-  kind: ForcedGcKind;
+  /** Atomic full GC (exact) rather than an incremental one asked of V8 (cheap, floating garbage). */
+  atomic: boolean;
 }
 
 export interface ForceModeOptions {
@@ -50,18 +43,17 @@ const DECIDING_FRACTION = 0.8;
 
 export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAssessment, investigating: boolean, o: ForceModeOptions): ForceMode {
   const every = o.pointEveryJobs;
-  const steady: ForceMode = { mode: 'steady', spacingJobs: every, kind: 'incremental' };
-  const exact: ForceMode = { mode: 'urgent', spacingJobs: every, kind: 'atomic' };
-  const brief: ForceMode = { mode: 'urgent', spacingJobs: every, kind: 'brief' };
-  if (investigating) return { mode: 'never', spacingJobs: every, kind: 'incremental' };
+  const steady: ForceMode = { mode: 'steady', spacingJobs: every, atomic: false };
+  const exact: ForceMode = { mode: 'urgent', spacingJobs: every, atomic: true };
+  if (investigating) return { mode: 'never', spacingJobs: every, atomic: false };
   if (assessment.verdict === 'growing') {
     const fast = [assessment.heap, assessment.external].some((f) => (f?.mbPer1kJobs ?? 0) >= o.thresholdMbPer1kJobs * DECIDING_FRACTION);
     return fast || firstLook(points, o) === 'grew' ? exact : steady;
   }
   if (assessment.verdict !== 'warming up') return steady;
   const look = firstLook(points, o);
-  if (look === 'none') return brief;
-  if (look === 'incomplete') return { ...brief, spacingJobs: 2 * every };
+  if (look === 'none') return exact;
+  if (look === 'incomplete') return { ...exact, spacingJobs: 2 * every };
   return look === 'quiet' ? steady : exact;
 }
 

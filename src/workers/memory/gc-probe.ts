@@ -13,16 +13,17 @@
  *    verdict comes within the 2,500-page bar even at 500 pages/s. Counted in GCs, not in ms:
  *    a leaking process's heap, and so each pause, grows, and it must still get its points.
  * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
- * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but an atomic one costs more than its
- * pause: marking while no JavaScript runs, it frees what optimized code was compiled against
- * and V8's own GCs, which mark while the process runs, keep alive, and V8 deoptimizes that code
- * ("reason: weak objects", about 27 functions per GC, in Node's streams, ioredis, pg,
- * htmlparser2 and spiderd alike) and optimizes it again. Measured on the bench: forcing a full
- * GC every 2 s cost a crawler 18% of its pages, about 0.3 s each; measured again later, 0.4-0.6
- * s of CPU each. So each forced GC is charged its pause plus an after-effect by kind, and the
- * process gets few: two brief ones in its first 1,200 pages (force-mode.ts), two to four
- * atomic ones more when its heap grew (the 2,500-page bar needs them), then an incremental one
- * every half minute or so.
+ * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause:
+ * marking while no JavaScript runs, it frees what optimized code was compiled against, which
+ * V8's own GCs, marking while the process runs, keep alive; V8 deoptimizes that code ("reason:
+ * weak objects", about 27 functions per GC, in Node's streams, ioredis, pg, htmlparser2 and
+ * spiderd alike) and optimizes it again. (A full GC begun incrementally and finished 2 ms later
+ * deoptimized almost nothing, but under load its heap read 4-5 MB high: it hid a 9 KB-per-page
+ * leak from the first look. Measured 2026-12-01; dropped.) Measured on the bench:
+ * forcing a full GC every 2 s cost a crawler 18% of its pages, about 0.3 s each; measured again
+ * later, 0.4-0.6 s of CPU each. So each forced GC is charged its pause plus AFTER_EFFECT_MS,
+ * and the process gets few: two or three in its first 1,600 pages when its heap is flat, four
+ * when it grows (the 2,500-page bar needs them), then one every half minute or so.
  *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
  * Jest's leak detector does); the process need not be started with --expose-gc. Without it
@@ -66,8 +67,6 @@ const FIRST_COST_MS = 25;
  * one that did not, in the same crawl): 0.4-0.6 s of CPU each.
  */
 export const AFTER_EFFECT_MS = 500;
-/** The same for a brief GC (brief-gc.ts): its marking and its few deoptimizations; on the bench (2026-12-01) a first look of brief GCs cost about half what an atomic one did. */
-export const BRIEF_AFTER_EFFECT_MS = 250;
 /** The same for an incremental GC asked for (incremental-gc.ts): its concurrent marking and sweeping (same measurement: 0.17 s of CPU each). */
 export const INCREMENTAL_AFTER_EFFECT_MS = 170;
 

@@ -2,8 +2,8 @@
  * Asks V8 for a major GC that it runs its own way: incremental, with concurrent marking, like
  * the ones it starts by itself. Measured on the bench (node 20, --trace-gc --trace-deopt): every
  * atomic full GC (`gc()`) deoptimized 22-45 optimized functions ("reason: weak objects": what
- * that code was compiled against dies when nothing runs while the GC marks; brief-gc.ts) and
- * cost a crawler 0.3-1.5 s of CPU; none of the natural, incremental ones deoptimized anything. So the
+ * that code was compiled against dies when nothing runs while the GC marks) and cost a
+ * crawler 0.3-1.5 s of CPU; none of the natural, incremental ones deoptimized anything. So the
  * points that watch a quiet process (force-mode.ts) come from an incremental GC that V8 starts
  * at its next allocation check, and its post-GC heap arrives through V8's GC reports
  * (gc-watch.ts) like any natural point, floating garbage included.
