@@ -13,9 +13,10 @@ const program = new Command('spiderd')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // `start` loads only the daemon's modules: the supervisor then never loads Prisma or the client
-// commands, which keeps its memory small. Every other invocation (and --help) gets every command.
-const daemonOnly = process.argv[2] === 'start';
+// commands, which keeps its memory small. A client command loads only its own modules (quick
+// to start); a bare `spiderd`, --help and an unknown name get every command.
+const name = process.argv[2];
 (await import('../daemon/commands.js')).registerDaemonCommands(program);
-if (!daemonOnly) (await import('../cli/commands.js')).registerCliCommands(program);
+if (name !== 'start') await (await import('../cli/commands.js')).registerCliCommands(program, name);
 
 await program.parseAsync(process.argv);

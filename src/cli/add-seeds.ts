@@ -1,11 +1,12 @@
 /**
  * Creates or updates a crawl and adds its seeds, in one transaction: the crawl row (options =
  * stored or defaults, overridden by the given ones; seedHosts = union), then the seeds' pages
- * rows at depth 0. Their queue jobs are added after the commit.
+ * rows at depth 0. Their queue jobs are added after the commit. Hand-written SQL (no Prisma
+ * Client), so `spiderd enqueue` starts in a fraction of the time and memory.
  */
 import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
-import { prismaRunner, type Db } from '../shared/db/client.js';
+import type { Sql } from '../shared/db/sql.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
 import type { PageJob } from '../shared/page-jobs.js';
 
@@ -30,33 +31,42 @@ export interface AddSeedsResult {
   overLimit: number;
 }
 
-export async function addSeeds(db: Db, queue: Queue<PageJob>, input: AddSeedsInput): Promise<AddSeedsResult> {
+type CrawlRow = { id: number; options: unknown; seed_hosts: string[] | null };
+
+export async function addSeeds(sql: Pick<Sql, 'transaction'>, queue: Queue<PageJob>, input: AddSeedsInput): Promise<AddSeedsResult> {
   const hosts = input.seeds.map((u) => new URL(u).host);
-  const { result, rows } = await db.$transaction(async (tx) => {
+  const { result, rows } = await sql.transaction(async (tx) => {
     const fresh = crawlOptionsSchema.parse(input.options);
-    const { count } = await tx.crawl.createMany({ data: [{ name: input.name, options: fresh, seedHosts: [...new Set(hosts)] }], skipDuplicates: true });
-    const [row] = await tx.$queryRaw<Array<{ id: number; options: unknown; seed_hosts: string[] | null }>>`
-      SELECT id, options, seed_hosts FROM crawls WHERE name = ${input.name} FOR UPDATE`;
+    const created = await tx.query<{ id: number }>(
+      `INSERT INTO crawls (name, options, seed_hosts, updated_at) VALUES ($1, $2::jsonb, $3::text[], CURRENT_TIMESTAMP)
+       ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [input.name, JSON.stringify(fresh), [...new Set(hosts)]],
+    );
+    const [row] = await tx.query<CrawlRow>('SELECT id, options, seed_hosts FROM crawls WHERE name = $1 FOR UPDATE', [input.name]);
     if (!row) throw new Error(`crawl ${input.name} vanished during enqueue`);
-    const options = crawlOptionsSchema.parse({ ...(row.options as object), ...input.options });
+    const stored = typeof row.options === 'string' ? (JSON.parse(row.options) as unknown) : row.options;
+    const options = crawlOptionsSchema.parse({ ...(stored as object), ...input.options });
     const seedHosts = [...new Set([...(row.seed_hosts ?? []), ...hosts])];
-    if (count === 0) await tx.crawl.update({ where: { id: row.id }, data: { options, seedHosts } });
+    const isNew = created.length === 1;
+    if (!isNew) {
+      await tx.execute('UPDATE crawls SET options = $1::jsonb, seed_hosts = $2::text[], updated_at = CURRENT_TIMESTAMP WHERE id = $3', [JSON.stringify(options), seedHosts, row.id]);
+    }
     // crawls.discovered is only kept while a crawl has --max-pages: count it afresh when it gets one.
-    if (count === 0 && options.maxPages > 0) {
-      await tx.$executeRaw`UPDATE crawls SET discovered = (SELECT count(*) FROM pages WHERE crawl_id = ${row.id}) WHERE id = ${row.id}`;
+    if (!isNew && options.maxPages > 0) {
+      await tx.execute('UPDATE crawls SET discovered = (SELECT count(*) FROM pages WHERE crawl_id = $1) WHERE id = $1', [row.id]);
     }
     const rows: NewPageRow[] = [];
     let known = 0;
     let overLimit = 0;
     for (let i = 0; i < input.seeds.length; i += CHUNK) {
       const chunk = input.seeds.slice(i, i + CHUNK).map((url) => ({ url, depth: 0 }));
-      const r = await insertPages(prismaRunner(tx), row.id, options, chunk);
+      const r = await insertPages(tx, row.id, options, chunk);
       rows.push(...r.inserted);
       known += r.known.length;
       overLimit += r.overLimit;
     }
-    return { rows, result: { crawlId: row.id, created: count === 1, options, inserted: rows.length, known, overLimit } };
-  }, { timeout: 120_000, maxWait: 10_000 });
+    return { rows, result: { crawlId: row.id, created: isNew, options, inserted: rows.length, known, overLimit } };
+  });
   await enqueuePages(queue, result.crawlId, rows, input.attempts);
   return result;
 }

@@ -6,8 +6,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
-import { createDb, type Db } from '../shared/db/client.js';
 import { migrate, type MigrationResult } from '../shared/db/migrate.js';
+import { createSql, type Sql } from '../shared/db/sql.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import type { PageJob } from '../shared/page-jobs.js';
 import { createPageQueue } from '../shared/queue.js';
@@ -46,10 +46,10 @@ export async function connectRedis(config: Pick<Config, 'redisUrl'>, resources: 
   return resources.add('redis', redis, (r) => r.quit().catch(() => r.disconnect()));
 }
 
-/** Applies pending migrations (idempotent), then opens Prisma. */
-export async function connectDb(config: Pick<Config, 'databaseUrl'>, resources: Resources): Promise<Db> {
+/** Applies pending migrations (idempotent), then opens hand-written SQL without the Prisma Client (quick to start). */
+export async function connectSql(config: Pick<Config, 'databaseUrl'>, resources: Resources): Promise<Sql> {
   await migrateOrExplain(config.databaseUrl);
-  return resources.add('postgresql', createDb(config, { poolSize: 3 }), (db) => db.$disconnect());
+  return resources.add('postgresql', createSql(config, { max: 2 }), (sql) => sql.close());
 }
 
 export async function migrateOrExplain(databaseUrl: string): Promise<MigrationResult> {
@@ -65,11 +65,4 @@ export async function migrateOrExplain(databaseUrl: string): Promise<MigrationRe
 
 export function openQueue(redis: Redis, prefix: string, resources: Resources): Queue<PageJob> {
   return resources.add('queue', createPageQueue(redis, prefix), (q) => q.close());
-}
-
-/** A crawl by name, or SPIDERD_CRAWL_NOT_FOUND. */
-export async function findCrawl(db: Db, name: string) {
-  const crawl = await db.crawl.findUnique({ where: { name } });
-  if (!crawl) throw new SpiderdError('SPIDERD_CRAWL_NOT_FOUND', `no crawl named ${JSON.stringify(name)} (see \`spiderd status\` for the list)`);
-  return crawl;
 }

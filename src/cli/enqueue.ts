@@ -11,7 +11,7 @@ import { SpiderdError } from '../shared/errors.js';
 import { Resources } from '../shared/lifecycle.js';
 import { redactText } from '../shared/redact.js';
 import { addSeeds } from './add-seeds.js';
-import { connectDb, connectRedis, openQueue } from './connect.js';
+import { connectRedis, connectSql, openQueue } from './connect.js';
 import { addCrawlOptionFlags, crawlOptionsFromFlags } from './crawl-flags.js';
 import { crawlName } from './crawl-name.js';
 import { mergeSeeds, readSeedsFile, seedsFromArgs } from './seeds.js';
@@ -45,9 +45,9 @@ async function enqueue(urls: string[], opts: Record<string, unknown>): Promise<n
   const resources = new Resources();
   try {
     const redis = await connectRedis(config, resources);
-    const db = await connectDb(config, resources);
+    const sql = await connectSql(config, resources);
     const queue = openQueue(redis, config.prefix, resources);
-    const r = await addSeeds(db, queue, { name, options, seeds: seeds.urls, attempts: config.attempts });
+    const r = await addSeeds(sql, queue, { name, options, seeds: seeds.urls, attempts: config.attempts });
     const over = r.overLimit > 0 ? `, ${r.overLimit} over --max-pages` : '';
     process.stdout.write(`crawl ${JSON.stringify(name)}: ${r.inserted} new seed${r.inserted === 1 ? '' : 's'}, ${r.known} already known${over}\n`);
     return seeds.problems.length > 0 ? EXIT.badInput : EXIT.ok;

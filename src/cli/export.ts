@@ -15,7 +15,7 @@ import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/conf
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { Resources } from '../shared/lifecycle.js';
-import { connectDb, findCrawl } from './connect.js';
+import { connectDb, findCrawl } from './connect-db.js';
 import { crawlName } from './crawl-name.js';
 import { csvHeader, csvLine, exportRecords, jsonlLine } from './export-records.js';
 

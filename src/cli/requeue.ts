@@ -10,7 +10,8 @@ import { SpiderdError } from '../shared/errors.js';
 import { Resources } from '../shared/lifecycle.js';
 import { createPgPool } from '../shared/db/pool.js';
 import { requeueFromDb } from '../shared/requeue.js';
-import { connectDb, connectRedis, findCrawl, openQueue } from './connect.js';
+import { connectDb, findCrawl } from './connect-db.js';
+import { connectRedis, openQueue } from './connect.js';
 import { crawlName } from './crawl-name.js';
 
 export function registerRequeue(program: Command): void {

@@ -8,7 +8,6 @@ import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/conf
 import type { ConfigKey } from '../shared/config.js';
 import { loadConfig } from '../shared/config.js';
 import { runAction } from '../shared/cli-run.js';
-import { runSupervisor } from './supervisor.js';
 
 const START_KEYS = [
   ...CONNECTION_KEYS,
@@ -46,6 +45,8 @@ export function registerDaemonCommands(program: Command): void {
     await runAction(async () => {
       const config = loadConfig(configFlagsFrom(opts, START_KEYS));
       const entry = typeof opts.crawlerEntry === 'string' ? path.resolve(opts.crawlerEntry) : undefined;
+      // Loaded here: a client command registers `start` too, and must not load the supervisor.
+      const { runSupervisor } = await import('./supervisor.js');
       return runSupervisor(config, { crawlerEntry: entry });
     })();
     setTimeout(() => process.exit(), EXIT_SAFETY_MS).unref();

@@ -1,7 +1,7 @@
 /** The Prisma client on PostgreSQL through the pg driver adapter (no native engine). */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, type Prisma } from './generated/client.js';
-import type { SqlRunner } from './sql.js';
+import type { Sql, SqlRunner } from './sql.js';
 import type { Config } from '../config.js';
 
 export type Db = PrismaClient;
@@ -18,4 +18,9 @@ export function prismaRunner(tx: Prisma.TransactionClient | PrismaClient): SqlRu
     query: <T>(text: string, args: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...args),
     execute: (text: string, args: unknown[] = []) => tx.$executeRawUnsafe(text, ...args),
   };
+}
+
+/** Sql-style transactions on a Prisma Client, for code written against Sql (add-seeds.ts). */
+export function prismaTransactions(db: PrismaClient): Pick<Sql, 'transaction'> {
+  return { transaction: (fn) => db.$transaction((tx) => fn(prismaRunner(tx)), { timeout: 120_000, maxWait: 10_000 }) };
 }
