@@ -7,7 +7,10 @@
  * reported at 3,844-5,962 pages in 3 of 4 runs). So the points that decide are atomic, and the
  * ones that only watch a quiet process are incremental:
  *  - 'first look': after the warm-up, one atomic point at once and the next 2 x pointEveryJobs
- *    later;
+ *    later. Only those atomic points decide it: a major GC V8 runs by itself in between leaves
+ *    1-3 MB of floating garbage, and on the bench such a point inside the first look read as
+ *    growth in a clean process (a post-GC heap of 29.5 MB, then 32.5, then 31.4 atomic) and cost
+ *    it four more atomic GCs, about 2 s of CPU;
  *  - if the heap (or external memory) grew by less than DECIDING_FRACTION of the threshold
  *    between them, the process is quiet: incremental points from the steady budget only, unless a
  *    later verdict is 'growing' at that fraction of the threshold or more. A young process grows
@@ -27,6 +30,8 @@ export interface ForceMode {
   mode: 'never' | 'steady' | 'urgent';
   /** Jobs a forced point must follow the previous point by. */
   spacingJobs: number;
+  /** Where that spacing counts from, when not the latest point of any kind (the first look's atomic point). */
+  fromJobs?: number;
   /** Atomic full GC (exact) rather than an incremental one asked of V8 (cheap, floating garbage). */
   atomic: boolean;
 }
@@ -46,23 +51,26 @@ export function forceMode(points: readonly GrowthPoint[], assessment: GrowthAsse
   const steady: ForceMode = { mode: 'steady', spacingJobs: every, atomic: false };
   const exact: ForceMode = { mode: 'urgent', spacingJobs: every, atomic: true };
   if (investigating) return { mode: 'never', spacingJobs: every, atomic: false };
+  const look = firstLook(points, o);
+  // Until its two atomic points exist, the first look is what the process works towards.
+  const unfinished = look === 'none' ? exact : typeof look === 'number' ? { ...exact, spacingJobs: 2 * every, fromJobs: look } : null;
   if (assessment.verdict === 'growing') {
     const fast = [assessment.heap, assessment.external].some((f) => (f?.mbPer1kJobs ?? 0) >= o.thresholdMbPer1kJobs * DECIDING_FRACTION);
-    return fast || firstLook(points, o) === 'grew' ? exact : steady;
+    return fast || look === 'grew' ? exact : (unfinished ?? steady);
   }
   if (assessment.verdict !== 'warming up') return steady;
-  const look = firstLook(points, o);
-  if (look === 'none') return exact;
-  if (look === 'incomplete') return { ...exact, spacingJobs: 2 * every };
-  return look === 'quiet' ? steady : exact;
+  return unfinished ?? (look === 'quiet' ? steady : exact);
 }
 
-/** The first look: the points from the first one after the warm-up to the first 2 x pointEveryJobs later. */
-function firstLook(points: readonly GrowthPoint[], o: ForceModeOptions): 'none' | 'incomplete' | 'quiet' | 'grew' {
-  const post = points.filter((p) => p.jobs >= o.warmupJobs);
+/**
+ * The first look: the atomic points from the first one after the warm-up to the first one
+ * 2 x pointEveryJobs later. While incomplete, the jobs of its first point (the second counts from it).
+ */
+function firstLook(points: readonly GrowthPoint[], o: ForceModeOptions): 'none' | number | 'quiet' | 'grew' {
+  const post = points.filter((p) => p.exact === true && p.jobs >= o.warmupJobs);
   if (post.length === 0) return 'none';
   const endAt = post.findIndex((p) => p.jobs - post[0]!.jobs >= 2 * o.pointEveryJobs);
-  if (endAt < 0) return 'incomplete';
+  if (endAt < 0) return post[0]!.jobs;
   const look = post.slice(0, endAt + 1);
   const slope = (y: (p: GrowthPoint) => number) => theilSen(look.map((p) => p.jobs / 1000), look.map((p) => y(p) / MB))?.slope ?? 0;
   const deciding = o.thresholdMbPer1kJobs * DECIDING_FRACTION;

@@ -68,7 +68,7 @@ export class PostGcPoints {
       }
       return natural.length;
     }
-    if (force.mode === 'never' || !this.forceGc || !this.budget.due(jobs, this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) return natural.length;
+    if (force.mode === 'never' || !this.forceGc || !this.budget.due(jobs, force.fromJobs ?? this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) return natural.length;
     if (!force.atomic && this.incremental.request(jobs, now)) return natural.length;
     return natural.length + this.forceAtomic(jobs, now);
   }
@@ -77,7 +77,7 @@ export class PostGcPoints {
     const m = this.fullGc('a leak sentinel measurement');
     if (!m) return 0;
     this.budget.spent(m.costMs, Date.now());
-    this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss() });
+    this.push({ jobs, at: now, heap: m.heap, external: m.external, heapCommitted: m.heapCommitted, rss: process.memoryUsage.rss(), exact: true });
     return 1;
   }
 
