@@ -2,7 +2,8 @@
  * Hand-written SQL through Prisma's PostgreSQL driver adapter (@prisma/adapter-pg), without the
  * Prisma Client's query compiler: a crawler process's hot path (frontier inserts, page rows,
  * guard lookups, crawl loads) is raw SQL anyway, and the compiler costs each process about 60 MB
- * of wasm and ~0.4 ms of CPU per statement. The CLI uses the Prisma Client (client.ts); a crawler
+ * of wasm and ~0.4 ms of CPU per statement. `spiderd enqueue` uses only this too (it starts in
+ * half the time); the other client commands use the Prisma Client (client.ts); a crawler
  * process only this, its rare leak reports included. Errors are the adapter's
  * (DriverAdapterError with a `kind`), which db-errors.ts classifies like the client's.
  */
