@@ -6,7 +6,7 @@
  */
 import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
-import type { Sql } from '../shared/db/sql.js';
+import { jsonColumn, type Sql } from '../shared/db/sql.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
 import type { PageJob } from '../shared/page-jobs.js';
 
@@ -44,8 +44,7 @@ export async function addSeeds(sql: Pick<Sql, 'transaction'>, queue: Queue<PageJ
     );
     const [row] = await tx.query<CrawlRow>('SELECT id, options, seed_hosts FROM crawls WHERE name = $1 FOR UPDATE', [input.name]);
     if (!row) throw new Error(`crawl ${input.name} vanished during enqueue`);
-    const stored = typeof row.options === 'string' ? (JSON.parse(row.options) as unknown) : row.options;
-    const options = crawlOptionsSchema.parse({ ...(stored as object), ...input.options });
+    const options = crawlOptionsSchema.parse({ ...(jsonColumn(row.options) as object), ...input.options });
     const seedHosts = [...new Set([...(row.seed_hosts ?? []), ...hosts])];
     const isNew = created.length === 1;
     if (!isNew) {

@@ -3,7 +3,7 @@
  * kept for a few seconds (so option changes reach running processes quickly) instead of
  * being read per page. Concurrent jobs of one crawl share one load.
  */
-import type { SqlRunner } from '../shared/db/sql.js';
+import { jsonColumn, type SqlRunner } from '../shared/db/sql.js';
 import { parseCrawlOptions, type CrawlOptions } from '../shared/crawl-options.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { compileScope, type ScopeRules } from '../shared/url/scope.js';
@@ -49,7 +49,7 @@ export class CrawlCache {
         [crawlId],
       );
       // The driver adapter hands jsonb over as its text.
-      const options = typeof found?.options === 'string' ? (JSON.parse(found.options) as unknown) : found?.options;
+      const options = jsonColumn(found?.options);
       row = found ? { id: found.id, name: found.name, options, seedHosts: found.seed_hosts ?? [] } : null;
     } catch (err) {
       throw dbError(`loading crawl ${crawlId}`, err);

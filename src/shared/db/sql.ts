@@ -51,6 +51,11 @@ function readable(thrown: unknown): never {
   throw err;
 }
 
+/** A json or jsonb column as read here: the adapter may hand it over as its text. */
+export function jsonColumn(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
+
 export function createSql(config: Pick<Config, 'databaseUrl'>, options: { max?: number } = {}): Sql {
   let adapter: Promise<SqlDriverAdapter> | null = null;
   const connect = () => (adapter ??= new PrismaPg({ connectionString: config.databaseUrl, max: options.max ?? 4 }).connect());
