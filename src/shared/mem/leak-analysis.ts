@@ -38,7 +38,7 @@ export interface GrowthPoint {
   rss: number;
   /** Physical memory the V8 heap had committed right after the GC. */
   heapCommitted: number;
-  /** From a full GC forced while no JavaScript ran: no floating garbage (V8's own GCs carry a few MB). */
+  /** From a forced full GC marked while no JavaScript ran (quiet or atomic): no floating garbage (V8's own GCs carry a few MB). */
   exact?: boolean;
 }
 

@@ -12,18 +12,17 @@
  *    allowance of startAllowanceGcs forced GCs per process may be spent on top, so the first
  *    verdict comes within the 2,500-page bar even at 500 pages/s. Counted in GCs, not in ms:
  *    a leaking process's heap, and so each pause, grows, and it must still get its points.
- * A full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a clean
- * crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause:
+ * An atomic full GC's pause is about 1 ms per MB of live heap on the dev machine (20-30 ms for a
+ * clean crawler's 40 MB, 70-90 ms for a leaking one at 90 MB), but it costs more than its pause:
  * marking while no JavaScript runs, it frees what optimized code was compiled against, which
  * V8's own GCs, marking while the process runs, keep alive; V8 deoptimizes that code ("reason:
  * weak objects", about 27 functions per GC, in Node's streams, ioredis, pg, htmlparser2 and
- * spiderd alike) and optimizes it again. (A full GC begun incrementally and finished 2 ms later
- * deoptimized almost nothing, but under load its heap read 4-5 MB high: it hid a 9 KB-per-page
- * leak from the first look. Measured 2026-12-01; dropped.) Measured on the bench:
- * forcing a full GC every 2 s cost a crawler 18% of its pages, about 0.3 s each; measured again
- * later, 0.4-0.6 s of CPU each. So each forced GC is charged its pause plus AFTER_EFFECT_MS,
- * and the process gets few: two or three in its first 1,600 pages when its heap is flat, four
- * when it grows (the 2,500-page bar needs them), then one every half minute or so.
+ * spiderd alike) and optimizes it again: 0.4-0.6 s of CPU each, measured on the bench. So exact
+ * points come from quiet GCs where they can (quiet-gc.ts: the same exact heap, no
+ * deoptimization, the process blocked about 2 ms per MB of old generation) and from atomic ones
+ * otherwise. Each forced GC is charged its pause (or block) plus its after-effect, and the
+ * process gets few: two or three in its first 1,600 pages when its heap is flat, four when it
+ * grows (the 2,500-page bar needs them), then one every half minute or so.
  *
  * The GC function comes from V8's expose-gc flag set at run time in a separate context (what
  * Jest's leak detector does); the process need not be started with --expose-gc. Without it
@@ -67,8 +66,13 @@ const FIRST_COST_MS = 25;
  * one that did not, in the same crawl): 0.4-0.6 s of CPU each.
  */
 export const AFTER_EFFECT_MS = 500;
-/** The same for an incremental GC asked for (incremental-gc.ts): its concurrent marking and sweeping (same measurement: 0.17 s of CPU each). */
-export const INCREMENTAL_AFTER_EFFECT_MS = 170;
+/**
+ * The same for a quiet GC (quiet-gc.ts), on top of its block and pause: the CPU of its marking
+ * (on V8's helper thread, during the block) and of its sweeping. Measured on the bench
+ * (2026-12-01, one crawler process with the sentinel and its twin without it, in the same crawl,
+ * four crawls): 4% more CPU per page for 3-4 quiet GCs, about 130 ms each.
+ */
+export const QUIET_AFTER_EFFECT_MS = 130;
 
 /** The steady bucket holds at most this many forced GCs' worth. */
 const STEADY_CAP_GCS = 2;

@@ -2,21 +2,22 @@
  * The sentinel's measurements: one GrowthPoint per major GC, natural (from V8's GC reports,
  * gc-watch.ts) or forced when none came for a while (gc-probe.ts decides, within its budget).
  * Each point carries the jobs done, the post-GC heap and external memory, and RSS. A forced
- * point is an incremental GC asked of V8 when it can be (incremental-gc.ts: no deoptimization
- * storm), an atomic one otherwise; the investigation's clean measurements are atomic.
+ * point is a quiet GC (quiet-gc.ts: marked while nothing runs, exact, no deoptimization), or an
+ * atomic one when that cannot be had; both are exact. The investigation's clean measurements
+ * are atomic.
  */
 import v8 from 'node:v8';
 import type { GrowthPoint } from '../../shared/mem/leak-analysis.js';
 import type { ForceMode } from './force-mode.js';
-import { GcBudget, INCREMENTAL_AFTER_EFFECT_MS, type ForceGc } from './gc-probe.js';
+import { GcBudget, QUIET_AFTER_EFFECT_MS, type ForceGc } from './gc-probe.js';
 import { GcWatch, type GcPoint } from './gc-watch.js';
-import { IncrementalGcRequest } from './incremental-gc.js';
+import { QuietGcRequest } from './quiet-gc.js';
 
 /** Points kept (the analysis uses the most recent ones). */
 const KEEP = 64;
 /** A forced GC of a heap this big may take over a second: announce it as a deliberate block. */
 const ANNOUNCE_GC_ABOVE_BYTES = 768 * 1024 * 1024;
-/** How long an incremental GC asked for may take to be reported before an atomic one is forced. */
+/** How long a quiet GC may take to be reported (after its block) before an atomic one is forced. */
 const REQUEST_WAIT_JOBS = 150;
 const REQUEST_WAIT_MS = 1_500;
 
@@ -30,7 +31,7 @@ export interface MeasuredGc {
 export class PostGcPoints {
   private readonly list: GrowthPoint[] = [];
   private readonly watch = new GcWatch();
-  private readonly incremental = new IncrementalGcRequest();
+  private readonly quiet = new QuietGcRequest();
 
   constructor(
     readonly budget: GcBudget,
@@ -48,28 +49,25 @@ export class PostGcPoints {
 
   /**
    * Records the major GCs V8 ran since the last call and, when a point is due and the budget
-   * allows (force-mode.ts), asks V8 for an incremental one (incremental-gc.ts), or forces an
-   * atomic one when the mode says so or when the incremental one did not come within
-   * REQUEST_WAIT_JOBS jobs or REQUEST_WAIT_MS. Returns how many points were added.
+   * allows (force-mode.ts), starts a quiet GC (quiet-gc.ts); it forces an atomic GC when a quiet
+   * one cannot be had or was not reported within REQUEST_WAIT_JOBS jobs or REQUEST_WAIT_MS.
+   * Returns how many points were added.
    */
   collect(jobs: number, force: ForceMode, now = Date.now()): number {
-    const natural = this.addNatural(jobs, now);
-    const asked = this.incremental.pending;
-    if (asked) {
-      const last = natural[natural.length - 1];
-      if (last) {
-        this.incremental.settle();
-        this.budget.spent(last.costMs, now, INCREMENTAL_AFTER_EFFECT_MS);
-      } else if (force.mode === 'never' || force.atomic) {
-        this.incremental.settle();
-      } else if (jobs - asked.jobs >= REQUEST_WAIT_JOBS || now - asked.at >= REQUEST_WAIT_MS) {
-        this.incremental.settle();
-        return this.forceAtomic(jobs, now);
+    const waiting = this.quiet.pending;
+    const natural = this.addNatural(jobs, now); // a quiet GC's report becomes its exact point there
+    if (waiting) {
+      // Reported: `force` was decided before that point existed, so the next evaluation decides.
+      if (!this.quiet.pending) return natural.length;
+      if (force.mode === 'never') this.quiet.settle();
+      else if (jobs - waiting.jobs >= REQUEST_WAIT_JOBS || now - waiting.at - waiting.blockMs >= REQUEST_WAIT_MS) {
+        this.quiet.settle();
+        return natural.length + this.forceAtomic(jobs, now);
       }
       return natural.length;
     }
     if (force.mode === 'never' || !this.forceGc || !this.budget.due(jobs, force.fromJobs ?? this.last?.jobs ?? null, force.mode === 'urgent', now, force.spacingJobs)) return natural.length;
-    if (!force.atomic && this.incremental.request(jobs, now)) return natural.length;
+    if (this.quiet.start(jobs, this.forceGc, (ms) => this.announce(ms, 'a leak sentinel measurement'), now)) return natural.length;
     return natural.length + this.forceAtomic(jobs, now);
   }
 
@@ -87,8 +85,8 @@ export class PostGcPoints {
    */
   fullGc(what: string): MeasuredGc | null {
     if (!this.forceGc) return null;
-    this.incremental.settle();
     this.addNatural(this.last?.jobs ?? 0, Date.now()); // keep V8's earlier reports apart from this one
+    this.quiet.settle(); // gc() finishes a quiet GC's marking itself: no report of its own follows
     const before = v8.getHeapStatistics();
     if (before.used_heap_size > ANNOUNCE_GC_ABOVE_BYTES) this.announce(Math.ceil(before.used_heap_size / (256 * 1024)), what);
     const t0 = performance.now();
@@ -104,15 +102,25 @@ export class PostGcPoints {
   }
 
   stop(): void {
-    this.incremental.settle();
+    this.quiet.settle();
     this.watch.stop();
   }
 
+  /** V8's reports since the last call; the first major GC after a quiet GC started is that GC: an exact point at the jobs it started at. */
   private addNatural(jobs: number, now: number): GcPoint[] {
     const natural = this.watch.take(jobs, now);
     if (natural.length === 0) return natural;
     const rss = process.memoryUsage.rss();
-    for (const gc of natural) this.push({ jobs, at: now, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss });
+    for (const gc of natural) {
+      const quiet = this.quiet.pending;
+      if (quiet) {
+        this.quiet.settle();
+        this.budget.spent(quiet.blockMs + gc.costMs, now, QUIET_AFTER_EFFECT_MS);
+        this.push({ jobs: quiet.jobs, at: quiet.at, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss, exact: true });
+      } else {
+        this.push({ jobs, at: now, heap: gc.heap, external: gc.external, heapCommitted: gc.heapCommitted, rss });
+      }
+    }
     return natural;
   }
 

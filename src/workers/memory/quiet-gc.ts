@@ -1,0 +1,103 @@
+/**
+ * An exact post-GC heap without the cost of an atomic GC. V8's `gc()` marks the whole heap while
+ * no JavaScript runs; what optimized code was compiled against (the maps of objects that live
+ * only while a page is handled: no page is in hand at that moment) dies, and V8 deoptimizes that
+ * code, 20-45 functions per GC on the bench (node 20, --trace-deopt, "reason: weak objects"),
+ * 0.4-0.6 s of CPU to run them slowly and optimize them again. V8's own GCs mark while the
+ * process runs, so those maps stay marked, but their post-GC heap carries floating garbage
+ * (what died while marking ran): 1-5 MB under load.
+ *
+ * A quiet GC takes the best of both: it starts V8's incremental marking now, between two jobs,
+ * then blocks the main thread (Atomics.wait) while V8's concurrent marker marks: nothing runs,
+ * so nothing dies and nothing is allocated while it marks. V8 then finalizes that GC by itself
+ * at its next task, and its post-GC heap comes in V8's GC reports (gc-watch.ts) like any other.
+ * Measured on the bench (node 20, 2026-12-01, 2 crawler processes at 27-45 MB of heap): no
+ * deoptimization at all where atomic GCs had 123-176 per crawl. Blocked BLOCK_MS_PER_MB per MB of
+ * old generation (65-115 ms there), 12 points in 2 crawls read the heap within -0.26 to +0.32 MB
+ * of an atomic GC taken 25 pages later (3.5 ms per MB: -0.23 to +0.29), and external memory 0.4
+ * to 1.4 MB higher (ArrayBuffers not yet swept: the atomic measurement runs a scavenge first);
+ * a fixed 40 ms block read the heap up to 0.5 MB high (marking not finished when the process
+ * ran again). The block costs the process wall time, not CPU: on a busy machine the other
+ * processes use the core meanwhile. If V8's own marking is already under way, the block lets it
+ * finish, with what floating garbage it gathered before.
+ *
+ * Starting the marking: V8 checks whether to start it after a scavenge, and
+ * `--stress-incremental-marking`, set only around one forced scavenge, makes that check say yes.
+ * (`--incremental-marking-hard-trigger=1` did not: it counts the old generation's growth since
+ * the last major GC, and with less than about 2 MB of it no marking started, on node 20, 22 and
+ * 24 alike.) A block long enough for a very large heap would stall the process for seconds:
+ * above QUIET_MAX_HEAP_BYTES `start` declines and the caller forces an atomic GC, as it does when
+ * no GC is reported soon.
+ */
+import v8 from 'node:v8';
+import type { ForceGc } from './gc-probe.js';
+
+const MB = 1024 * 1024;
+/** Heaps above this get an atomic GC: their block would pass 0.8 s. */
+export const QUIET_MAX_HEAP_BYTES = 400 * MB;
+const BLOCK_MS_PER_MB = 2;
+const MIN_BLOCK_MS = 50;
+/** Blocks this long are announced to the supervisor first (its --blocked-limit may be as low as 1 s). */
+const ANNOUNCE_BLOCK_MS = 500;
+
+export interface QuietGcStart {
+  /** Jobs done and epoch ms when it started. */
+  jobs: number;
+  at: number;
+  /** How long the main thread was blocked, ms. */
+  blockMs: number;
+}
+
+export class QuietGcRequest {
+  private started: QuietGcStart | null = null;
+  private readonly cell = new Int32Array(new SharedArrayBuffer(4));
+
+  /** The quiet GC started and not yet reported, or null. */
+  get pending(): QuietGcStart | null {
+    return this.started;
+  }
+
+  /**
+   * Starts a quiet GC and blocks while it marks. Null when it was not tried (heap above
+   * QUIET_MAX_HEAP_BYTES, V8 refused the setting): the caller forces an atomic GC.
+   */
+  start(jobs: number, forceGc: ForceGc, announce: (blockMs: number) => void, now = Date.now()): QuietGcStart | null {
+    if (this.started) return this.started;
+    const used = v8.getHeapStatistics().used_heap_size;
+    if (used > QUIET_MAX_HEAP_BYTES) return null;
+    // The scavenge below leaves the young generation nearly empty: the old one is what V8 marks.
+    const blockMs = Math.max(MIN_BLOCK_MS, Math.round((BLOCK_MS_PER_MB * (used - youngBytes())) / MB));
+    if (blockMs >= ANNOUNCE_BLOCK_MS) announce(blockMs);
+    const t0 = performance.now();
+    try {
+      v8.setFlagsFromString('--stress-incremental-marking');
+      forceGc({ type: 'minor' });
+    } catch {
+      return null;
+    } finally {
+      resetFlag();
+    }
+    Atomics.wait(this.cell, 0, 0, blockMs);
+    this.started = { jobs, at: now, blockMs: performance.now() - t0 };
+    return this.started;
+  }
+
+  /** Forgets the pending quiet GC (its report came, or the caller gave up on it). */
+  settle(): void {
+    this.started = null;
+  }
+}
+
+function youngBytes(): number {
+  let bytes = 0;
+  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') bytes += s.space_used_size;
+  return bytes;
+}
+
+function resetFlag(): void {
+  try {
+    v8.setFlagsFromString('--no-stress-incremental-marking');
+  } catch {
+    // never set
+  }
+}
