@@ -1,10 +1,11 @@
 /**
  * How eagerly the sentinel forces full GCs (pure). A forced point is exact (a quiet GC,
  * quiet-gc.ts; an atomic one where that cannot be had) and blocks the process for about 2 ms
- * per MB of old generation; V8's own major GCs, which come by themselves about once per 1,700 pages on the
- * bench, carry 1-5 MB of floating garbage, enough to hide a 10 KB-per-page leak over a few
- * hundred pages (measured at 64 pages in flight: with such points in the fit, the leak was
- * reported at 3,844-5,962 pages in 3 of 4 runs, its points coming from incremental GCs). So:
+ * per MB of old generation; V8's own major GCs, which come by themselves about once per 1,700
+ * pages on the bench, carry 1-5 MB of floating garbage, enough to hide a 10 KB-per-page leak
+ * over a few hundred pages (measured at 64 pages in flight: with such points in the fit, the
+ * leak was reported at 3,844-5,962 pages in 3 of 4 runs, its points coming from incremental
+ * GCs). So:
  *  - 'first look': after the warm-up, one forced point at once and the next 2 x pointEveryJobs
  *    later. Only forced (exact) points decide it: a major GC V8 runs by itself in between leaves
  *    1-3 MB of floating garbage, and on the bench such a point inside the first look read as

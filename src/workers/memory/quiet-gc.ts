@@ -34,12 +34,13 @@ import v8 from 'node:v8';
 import type { ForceGc } from './gc-probe.js';
 
 const MB = 1024 * 1024;
-/** Heaps above this get an atomic GC: their block would pass 0.8 s. */
+/** Heaps above this get an atomic GC: their block would pass 0.8 s at BLOCK_MS_PER_MB. */
 export const QUIET_MAX_HEAP_BYTES = 400 * MB;
 const BLOCK_MS_PER_MB = 2;
 /** When V8's marker needed longer (a busy machine), blocks grow up to this. */
 const MAX_BLOCK_MS_PER_MB = 8;
 const MIN_BLOCK_MS = 50;
+const MAX_BLOCK_MS = 1_500;
 /** Blocks this long are announced to the supervisor first (its --blocked-limit may be as low as 1 s). */
 const ANNOUNCE_BLOCK_MS = 500;
 
@@ -70,7 +71,7 @@ export class QuietGcRequest {
     const used = v8.getHeapStatistics().used_heap_size;
     if (used > QUIET_MAX_HEAP_BYTES) return null;
     // The scavenge below leaves the young generation nearly empty: the old one is what V8 marks.
-    const blockMs = Math.max(MIN_BLOCK_MS, Math.round((this.msPerMb * (used - youngBytes())) / MB));
+    const blockMs = Math.min(MAX_BLOCK_MS, Math.max(MIN_BLOCK_MS, Math.round((this.msPerMb * (used - youngBytes())) / MB)));
     if (blockMs >= ANNOUNCE_BLOCK_MS) announce(blockMs);
     const t0 = performance.now();
     try {
