@@ -20,9 +20,10 @@ const ANNOUNCE_GC_ABOVE_BYTES = 768 * 1024 * 1024;
 /** A quiet GC reported this many jobs after it started had pages handled during its marking: not exact. */
 const QUIET_LATE_JOBS = 50;
 /**
- * A quiet GC not reported this long after its block never started marking (seen with the test
- * suite running beside a crawl: 3 in 2 crawls): it is given up, charged, and tried again when a
- * point is next due. (Forcing an atomic GC instead brought back the deoptimizations.)
+ * A quiet GC not reported this long after its block is given up, charged, and tried again when
+ * a point is next due (seen with the test suite running beside a crawl: 3 in 2 crawls; V8 had
+ * most likely not started its marking). Forcing an atomic GC instead brought back the
+ * deoptimizations.
  */
 const REQUEST_WAIT_JOBS = 150;
 const REQUEST_WAIT_MS = 1_500;
