@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Config } from '../shared/config.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
-import { assertNever, isMessage, type ChildMessage, type DrainReason, type ParentMessage } from '../shared/ipc.js';
+import { assertNever, isMessage, type ChildMessage, type DrainReason, type LeakDiffJob, type ParentMessage } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import type { MemSample } from '../shared/mem-sample.js';
 import type { ProcessRecord, ProcessState } from '../shared/presence.js';
@@ -28,6 +28,8 @@ export interface SlotOptions {
   onAbnormalExit(workerId: string): void;
   /** The slot crash-looped and will not be restarted. */
   onFailed(workerId: string): void;
+  /** The process stored a leak report whose heap diff is still to run (it is being replaced). */
+  onLeakDiff(job: LeakDiffJob): void;
 }
 
 export class ChildHandle {
@@ -174,6 +176,9 @@ export class ChildHandle {
       case 'blocking':
         this.watchdog.blocking(Date.now(), msg.expectedMs);
         this.log.info({ expectedMs: msg.expectedMs, what: msg.what }, 'crawler process is about to block its event loop on purpose');
+        return;
+      case 'leak-diff':
+        this.opts.onLeakDiff(msg.job);
         return;
       case 'fatal':
         this.fatal = { code: msg.code, message: msg.message };

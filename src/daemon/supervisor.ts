@@ -24,6 +24,7 @@ import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
 import { claimMissingEpoch } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
+import { LeakDiffs } from './leak-diffs.js';
 import { RequeueRunner } from './requeue-runner.js';
 import { openServices } from './services.js';
 import { drainSlots, killAll } from './shutdown.js';
@@ -96,6 +97,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
   });
   ownSample = sampler.sample();
 
+  const leakDiffs = new LeakDiffs(config, log);
   let finishing: Promise<void> | null = null;
   let finish: (code: number) => void = () => undefined;
   for (let i = 1; i <= config.workers; i++) {
@@ -107,6 +109,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
         config,
         log,
         onSample: saveSample,
+        onLeakDiff: (job) => leakDiffs.start(job),
         onAbnormalExit: (workerId) => requeue.request(`crawler process ${workerId} exited abnormally`),
         onFailed: () => {
           if (!slots.every((s) => s.failed)) return;
@@ -116,7 +119,10 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
       }),
     );
   }
-  process.on('exit', () => killAll(slots));
+  process.on('exit', () => {
+    killAll(slots);
+    leakDiffs.killAll();
+  });
 
   const own = (): ProcessRecord => ({
     workerId: 'supervisor',
@@ -137,6 +143,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
         clearInterval(epochTimer);
         reconcile.stop();
         await drainSlots(slots, config.graceMs, log);
+        await leakDiffs.stop(config.graceMs);
         sampler.stop();
         await bounded('requeue from PostgreSQL', requeue.flushAndStop());
         await bounded('removing the heartbeat', heartbeat.stopAndRemove());
@@ -151,6 +158,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
       },
       (signal) => {
         const killed = killAll(slots);
+        leakDiffs.killAll();
         log.error({ code: 'SPIDERD_SHUTDOWN_FORCED', signal, killed }, 'second signal: killed crawler processes, exiting now');
         process.exit(130);
       },

@@ -93,6 +93,15 @@ const schema = z.object({
   leakGcBudgetPercent: z.coerce.number().min(0).max(50),
   /** Sentinel: longest pause for one investigation snapshot; a bigger heap gets a sampling profile instead. */
   leakMaxPauseMs: int(0, 3_600_000),
+  /** Sentinel, slow leaks: jobs before the long window starts, and the jobs it must span (slow-growth.ts). */
+  leakSlowWarmupJobs: int(1, 100_000_000),
+  leakSlowWindowJobs: int(100, 100_000_000),
+  /** Sentinel: growth that reaches the heap limit within this long at the current pace is a leak. */
+  leakHorizonMs: int(60_000, 365 * 86_400_000),
+  /** Sentinel: an investigation keeps RSS under heap + this much when --max-worker-memory is not set. */
+  leakHeadroomMb: int(16, 1_000_000),
+  /** Sentinel: the heap diff of a report runs at most this long; the report keeps its sampled evidence either way. */
+  leakDiffTimeoutMs: int(1_000, 86_400_000),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -150,6 +159,11 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   leakPointEveryJobs: 200,
   leakGcBudgetPercent: 1,
   leakMaxPauseMs: 15_000,
+  leakSlowWarmupJobs: 15_000,
+  leakSlowWindowJobs: 12_000,
+  leakHorizonMs: 7 * 86_400_000,
+  leakHeadroomMb: 300,
+  leakDiffTimeoutMs: 600_000,
 };
 
 /** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
@@ -203,6 +217,11 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   leakPointEveryJobs: 'SPIDERD_LEAK_POINT_EVERY_JOBS',
   leakGcBudgetPercent: 'SPIDERD_LEAK_GC_BUDGET_PERCENT',
   leakMaxPauseMs: 'SPIDERD_LEAK_MAX_PAUSE_MS',
+  leakSlowWarmupJobs: 'SPIDERD_LEAK_SLOW_WARMUP_JOBS',
+  leakSlowWindowJobs: 'SPIDERD_LEAK_SLOW_WINDOW_JOBS',
+  leakHorizonMs: 'SPIDERD_LEAK_HORIZON_MS',
+  leakHeadroomMb: 'SPIDERD_LEAK_HEADROOM_MB',
+  leakDiffTimeoutMs: 'SPIDERD_LEAK_DIFF_TIMEOUT_MS',
 };
 
 /** The command-line flag for each key that has one (config-flags.ts defines them for commander). */

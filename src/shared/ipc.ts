@@ -4,9 +4,35 @@
  * src/workers/main.ts). Sent with fork(..., { serialization: 'advanced' }).
  */
 import type { Config } from './config.js';
+import type { AllocationSite } from './heap/profile-sites.js';
 import type { MemSample } from './mem-sample.js';
 
-export type DrainReason = 'shutdown' | 'parent-gone' | 'max-jobs' | 'max-memory' | 'leak';
+/** 'snapshot-memory': a leak investigation's heap snapshots left native memory the OS does not get back. */
+export type DrainReason = 'shutdown' | 'parent-gone' | 'max-jobs' | 'max-memory' | 'leak' | 'snapshot-memory';
+
+/**
+ * A stored leak report whose heap diff is still to run: the crawler process that leaked hands it
+ * to its supervisor and is replaced at once; a process of its own (leak-diff-process.ts) diffs the
+ * two snapshots and completes the report's growing class and retainer path.
+ */
+export interface LeakDiffJob {
+  reportId: number;
+  snapshots: [string, string];
+  /** Classes asked of the diff. */
+  top: number;
+  /** The report's allocation sites (sampling heap profile), kept with the completed report. */
+  sites: AllocationSite[];
+  siteBytes: number;
+  workerId: string;
+  /** The crawler process that leaked. */
+  pid: number;
+}
+
+/** The supervisor's one message to a leak diff process. */
+export interface LeakDiffStart {
+  config: Config;
+  job: LeakDiffJob;
+}
 
 /** What a control request asks a process to do (see control.ts for the Redis side). */
 export type ControlAction =
@@ -33,6 +59,8 @@ export type ChildMessage =
   | { type: 'control-result'; requestId: string; ok: true; files: ControlFile[] }
   | { type: 'control-result'; requestId: string; ok: false; code: string; message: string }
   | { type: 'fatal'; code: string; message: string }
+  /** A leak report waits for its heap diff: the supervisor runs it in a process of its own. */
+  | { type: 'leak-diff'; job: LeakDiffJob }
   /**
    * Sent right before the process blocks its own event loop on purpose (a heap snapshot), so
    * the supervisor's event-loop watchdog allows up to expectedMs more before it acts.

@@ -110,7 +110,7 @@ async function start(msg: Extract<ParentMessage, { type: 'init' }>): Promise<voi
     },
     announceBlocking: (expectedMs, what) => send({ type: 'blocking', expectedMs, what }),
   };
-  const wired = wireMemory({ ...control, log, sql: runtime.sql, recycle });
+  const wired = wireMemory({ ...control, log, sql: runtime.sql, recycle, handOffDiff: (job) => send({ type: 'leak-diff', job }) });
   memory = wired;
   if (wired.sentinel) resources.add('leak sentinel', wired.sentinel, (s) => s.close());
   const sampler = startSampler(config.sampleIntervalMs, runtime.jobsDone, (sample) => onSample(wired, sample));

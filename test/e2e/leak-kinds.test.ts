@@ -27,6 +27,9 @@ interface Report {
   worker_id: number;
   kind: string;
   evidence: string;
+  jobs_at_detection: number;
+  jobs_done: number;
+  figures: { detection?: { note?: string }; diff?: { status: string }; evidenceNote?: string; peakRssMb?: number; peakRssOverHeapMb?: number };
   growing_class: string | null;
   retainer_path: string[] | null;
   allocation_site: string | null;
@@ -84,11 +87,12 @@ function crawlWith(handler: string, extra: Record<string, string> = {}): Crawl {
     // /old/N answers 301 to /page/N, a page the crawl also reaches directly: that one is requested twice by design.
     const redirectTargets = new Set(state.site.expected.redirects.map((u) => new URL(u).pathname.replace(/^\/old\//, '/page/')));
     state.requestedTwice = [...counts].filter(([p, n]) => n > 1 && !redirectTargets.has(p) && p !== '/robots.txt').map(([p]) => p);
-    state.reports = await queryDb<Report>(db.url, 'SELECT worker_id, kind, evidence, growing_class, retainer_path, allocation_site, snapshots FROM leak_reports ORDER BY id');
+    // A report's heap diff runs in a process of its own, which the daemon's shutdown waits for.
     daemon.child.kill('SIGTERM');
     const exit = await daemon.exited;
     state.output = daemon.output();
     assert.equal(exit.code, 0, state.output.slice(-4000));
+    state.reports = await queryDb<Report>(db.url, 'SELECT worker_id, kind, evidence, jobs_at_detection, jobs_done, figures, growing_class, retainer_path, allocation_site, snapshots FROM leak_reports ORDER BY id');
   });
   after(async () => {
     if (daemon && daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
@@ -101,12 +105,13 @@ function crawlWith(handler: string, extra: Record<string, string> = {}): Crawl {
 }
 
 const LEAKS = [
-  { handler: 'leaky', what: 'a module-level array of records holding the page\'s document', kind: 'heap', growingClass: 'RetainedPage' },
+  { handler: 'leaky', what: 'a module-level array of records holding the page\'s document', kind: 'heap', growingClass: 'RetainedPage', big: true },
   { handler: 'leak-slices', what: 'a Map of short slices of each page\'s HTML', kind: 'heap', growingClass: '(sliced string)' },
   { handler: 'leak-listeners', what: 'an EventEmitter gaining a listener per page that closes over the HTML', kind: 'heap', growingClass: '(closure)' },
   { handler: 'leak-timers', what: 'a timer per page that closes over the HTML', kind: 'heap', growingClass: 'Timeout' },
   { handler: 'leak-buffers', what: 'a Buffer copy of each page (native memory)', kind: 'native', growingClass: 'Buffer' },
   { handler: 'leak-typed-arrays', what: 'a Uint8Array of each page\'s bytes (native memory)', kind: 'native', growingClass: 'Uint8Array' },
+  { handler: 'leak-dom-closures', what: 'a callback per page closing over its document, in a WeakMap whose keys never die', kind: 'heap', growingClass: '(closure)', big: true },
 ] as const;
 
 for (const leak of LEAKS) {
@@ -118,13 +123,23 @@ for (const leak of LEAKS) {
       assert.ok(report, `no leak report; daemon output:\n${state.output.slice(-3000)}`);
       assert.equal(report.worker_id, 1);
       assert.equal(report.kind, leak.kind);
-      assert.equal(report.evidence, 'heap snapshots');
+      assert.match(report.allocation_site ?? '', new RegExp(`^\\S+ \\(file://.*/handlers/${leak.handler}\\.js:\\d+\\) \\[user\\]$`));
+      assert.match(state.output, /leak sentinel: leak report \d+/, 'the report is in the logs');
+      // No --max-worker-memory: the investigation keeps RSS within the heap + 300 MB.
+      assert.ok((report.figures.peakRssOverHeapMb ?? Infinity) <= 300, `peak RSS ${report.figures.peakRssMb} MB, ${report.figures.peakRssOverHeapMb} MB above the heap`);
+      if (report.evidence === 'sampling profile') {
+        // A heap whose snapshot would not fit the memory budget: the allocation site alone, and why.
+        assert.ok('big' in leak && leak.big, `${leak.handler} got no snapshots: ${report.figures.evidenceNote}`);
+        assert.match(report.figures.evidenceNote ?? '', /over the investigation's budget/);
+        assert.deepEqual(report.snapshots, []);
+        return;
+      }
+      assert.equal(report.figures.diff?.status, 'done', 'the diff process completed the report');
       assert.equal(report.growing_class, leak.growingClass, `retainer path: ${report.retainer_path?.join(' <- ')}`);
       assert.ok(report.retainer_path?.some((s) => /\((variable `|property \.)/.test(s)), `retainer path: ${report.retainer_path?.join(' <- ')}`);
-      assert.match(report.allocation_site ?? '', new RegExp(`^\\S+ \\(file://.*/handlers/${leak.handler}\\.js:\\d+\\) \\[user\\]$`));
       assert.equal(report.snapshots.length, 2);
       for (const file of report.snapshots) assert.equal((await stat(file)).mode & 0o777, 0o600);
-      assert.match(state.output, /leak sentinel: leak report \d+/, 'the report is in the logs');
+      assert.match(state.output, /leak report \d+ completed by its heap diff/, 'the completed report is in the logs');
     });
 
     test('the process was recycled, and every page is stored exactly once, none fetched twice', () => {
@@ -135,6 +150,35 @@ for (const leak of LEAKS) {
     });
   });
 }
+
+describe('a handler that keeps a small record per page (a slow leak, under the threshold)', { timeout: 300_000 }, () => {
+  // Scaled down: 2 KB per page against a threshold of 5 MB per 1,000 pages; a long window of 600 pages after 300.
+  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '2000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600' });
+
+  test('is reported by the long window, with its allocation site in the handler, and the process recycled', () => {
+    const report = state.reports[0];
+    assert.ok(report, `no leak report; daemon output:\n${state.output.slice(-3000)}`);
+    assert.match(report.figures.detection?.note ?? '', /^slow leak: post-GC heap .* reaches its \d+ MB heap limit in /);
+    assert.match(report.allocation_site ?? '', /^\S+ \(file:\/\/.*\/handlers\/leak-slow\.js:\d+\) \[user\]$/);
+    if (report.evidence === 'heap snapshots') assert.equal(report.growing_class, 'AuditEntry', `retainer path: ${report.retainer_path?.join(' <- ')}`);
+    assert.match(state.output, /"reason":"leak"/);
+    assert.deepEqual([...state.fetched].sort(), [...state.site!.expected.fetchable].sort());
+    assert.deepEqual(state.requestedTwice, []);
+  });
+});
+
+describe('a handler that leaks only after 900 clean pages (long after the warm-up)', { timeout: 300_000 }, () => {
+  const state = crawlWith('leak-late', { LEAK_FIXTURE_START_PAGES: '900' });
+
+  test('is still reported, with its allocation site, and nothing is lost', () => {
+    const report = state.reports[0];
+    assert.ok(report, `no leak report; daemon output:\n${state.output.slice(-3000)}`);
+    assert.ok(report.jobs_at_detection > 900, `suspected at ${report.jobs_at_detection} jobs`);
+    assert.match(report.allocation_site ?? '', /^\S+ \(file:\/\/.*\/handlers\/leak-late\.js:\d+\) \[user\]$/);
+    assert.deepEqual([...state.fetched].sort(), [...state.site!.expected.fetchable].sort());
+    assert.deepEqual(state.requestedTwice, []);
+  });
+});
 
 describe('a handler with a bounded cache (an LRU that fills during the warm-up, then stays flat)', { timeout: 300_000 }, () => {
   const state = crawlWith('bounded-cache', { LEAK_FIXTURE_CACHE_PAGES: '200' });

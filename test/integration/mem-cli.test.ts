@@ -133,6 +133,7 @@ test("a crawler's verdict is the one its own sentinel published in its latest sa
     verdict: 'ok', kinds: [], note: 'post-GC heap flat (0.10 MB/1k jobs, noise 0.30 MB, 9 points)', points: 9, jobsSpan: 1800,
     heapMbPer1kJobs: 0.1, heapLowerMbPer1kJobs: -0.4, heapMbPerHour: 2, externalMbPer1kJobs: 0, rssMbPer1kJobs: 0.2, rssMbPerHour: 3,
     noiseMb: 0.3, forcedGcs: 3, forcedGcMs: 90, investigation: 'not confirmed', reportId: null,
+    longMbPer1kJobs: 0.34, longMbPerDay: 921, hoursToLimit: 40.5, limitMb: 1900,
   };
   const last = { ...history[history.length - 1]!, leak };
   try {
@@ -147,8 +148,11 @@ test("a crawler's verdict is the one its own sentinel published in its latest sa
   }
   const json = await runMem(['--json', '--daemon', 'd2']);
   assert.equal(json.code, 0, json.stderr);
-  const w1 = (JSON.parse(json.stdout) as { processes: Array<{ trend: { source: string; verdict: string; noiseMb: number; investigation: string; forcedGcs: number } }> }).processes[0]!;
+  const w1 = (JSON.parse(json.stdout) as { processes: Array<{ trend: { source: string; verdict: string; noiseMb: number; investigation: string; forcedGcs: number; growth: { mbPer1kJobs: number; mbPerDay: number; hoursToLimit: number; limitMb: number; withinWeek: boolean } } }> }).processes[0]!;
   assert.deepEqual([w1.trend.source, w1.trend.verdict, w1.trend.noiseMb, w1.trend.investigation, w1.trend.forcedGcs], ['process', 'ok', 0.3, 'not confirmed', 3]);
+  assert.deepEqual(w1.trend.growth, { mbPer1kJobs: 0.34, mbPerDay: 921, hoursToLimit: 40.5, limitMb: 1900, withinWeek: true });
   const table = await runMem(['--daemon', 'd2']);
-  assert.match(table.stdout, /^host-b\s+d2\s+w1\s+5001\s.*\sok\s+-$/m);
+  // Growth per 1,000 pages and per day, the time to the limit, and a note that says it comes within a week.
+  assert.match(table.stdout, /^host-b\s+d2\s+w1\s+5001\s.*\+0\.34\s+\+921\s+40\.5 h\s+ok\s+-$/m);
+  assert.match(table.stdout, /^d2 w1: .*reaches its 1900 MB limit within a week: in 40\.5 h at this pace \(\+0\.34 MB per 1,000 pages, \+921 MB\/day\)$/m);
 });

@@ -13,7 +13,8 @@ import type { SamplingProfile } from '../../src/shared/heap/heap-session.js';
 import { sitesFromProfile } from '../../src/shared/heap/profile-sites.js';
 import { rankGrowers } from '../../src/shared/heap/rank-growers.js';
 import { confirmGrowth } from '../../src/workers/memory/confirm-growth.js';
-import { planEvidence } from '../../src/workers/memory/evidence-plan.js';
+import { investigationBudget, planEvidence, planSecondSnapshot, snapshotCostBytes } from '../../src/workers/memory/evidence-plan.js';
+import { gapJobs } from '../../src/workers/memory/investigate.js';
 import { GcBudget } from '../../src/workers/memory/gc-probe.js';
 import { nameCulprit } from '../../src/workers/memory/leak-report.js';
 
@@ -72,15 +73,44 @@ describe('confirmGrowth', () => {
 });
 
 describe('planEvidence', () => {
-  it('snapshots a small heap; a heap too big to write within the pause limit, or to diff in the free RAM, gets a sampling profile, with the reason', () => {
-    assert.deepEqual(planEvidence(100 * MB, 15_000, 8 * 1024 * MB), { kind: 'heap snapshots' });
-    const slow = planEvidence(600 * MB, 15_000, 64 * 1024 * MB);
-    assert.equal(slow.kind, 'sampling profile');
+  const base = { heapUsed: 100 * MB, rss: 180 * MB, maxPauseMs: 15_000, freeMem: 8 * 1024 * MB };
+  const budget = investigationBudget(100 * MB, 0, 300);
+
+  it('snapshots a heap whose objects fit the budget: heap + 300 MB, or --max-worker-memory when set', () => {
+    assert.equal(budget.bytes, 400 * MB);
+    assert.equal(investigationBudget(100 * MB, 1024, 300).bytes, 1024 * MB);
+    const plan = planEvidence({ ...base, objects: 100_000, budget });
+    assert.equal(plan.kind, 'heap snapshots');
+    assert.equal(plan.kind === 'heap snapshots' ? plan.predictedRss : 0, 180 * MB + snapshotCostBytes(100_000));
+  });
+
+  it('a heap of many objects (kept DOM trees) gets the sampling profile alone, with the predicted RSS and the budget in the reason', () => {
+    const plan = planEvidence({ ...base, objects: 500_000, budget });
+    assert.equal(plan.kind, 'sampling profile');
+    assert.match(plan.kind === 'sampling profile' ? plan.why : '', /would take RSS to about 506 MB, over the investigation's budget of 400 MB \(heap 100 MB \+ 300 MB headroom\)/);
+  });
+
+  it('a heap too big to write within the pause limit, or to diff in the free RAM, gets the sampling profile', () => {
+    const slow = planEvidence({ ...base, heapUsed: 600 * MB, objects: 1000, budget: investigationBudget(600 * MB, 0, 300) });
     assert.match(slow.kind === 'sampling profile' ? slow.why : '', /600 MB heap would take about 31\.5 s to snapshot, above SPIDERD_LEAK_MAX_PAUSE_MS \(15\.0 s\)/);
-    const tight = planEvidence(100 * MB, 15_000, 512 * MB);
+    const tight = planEvidence({ ...base, freeMem: 512 * MB, objects: 1000, budget });
     assert.match(tight.kind === 'sampling profile' ? tight.why : '', /needs about 1200 MB of RAM/);
-    const limited = planEvidence(100 * MB, 15_000, 8 * 1024 * MB, { bytes: 250 * MB, limitBytes: 500 * MB });
-    assert.match(limited.kind === 'sampling profile' ? limited.why : '', /would take rss \(250 MB\) over the --max-worker-memory limit \(500 MB\)/);
+  });
+
+  it('snapshot B is scaled from what snapshot A cost, by the objects the heap gained', () => {
+    const fits = planSecondSnapshot({ rss: 300 * MB, costA: 60 * MB, objectsA: 100_000, objectsB: 110_000, heapA: 100 * MB, heapB: 104 * MB, budget });
+    assert.equal(fits.kind, 'heap snapshots');
+    const over = planSecondSnapshot({ rss: 300 * MB, costA: 60 * MB, objectsA: 100_000, objectsB: 300_000, heapA: 100 * MB, heapB: 140 * MB, budget });
+    assert.equal(over.kind, 'sampling profile');
+  });
+});
+
+describe('investigation gap', () => {
+  it('is the configured gap for a fast leak, and long enough for a slow one to show 1 MB (at most 6,000 jobs)', () => {
+    assert.equal(gapJobs(5, 200), 200);
+    assert.equal(gapJobs(100, 200), 200);
+    assert.equal(gapJobs(0.3, 200), 3334);
+    assert.equal(gapJobs(0.05, 200), 6000);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { LeakSummary } from './leak-reports.js';
 import type { MemView } from './collect.js';
 import { daemonIdentity } from '../../shared/presence.js';
-import { rowVerdict } from './row-verdict.js';
+import { rowVerdict, type GrowthOutlook } from './row-verdict.js';
 
 export interface MemJson {
   version: 1;
@@ -48,6 +48,7 @@ export interface MemJson {
       investigation: string | null;
       forcedGcs: number | null;
       forcedGcMs: number | null;
+      growth: GrowthOutlook;
     };
     leakReport: LeakSummary | null;
   }>;
@@ -108,6 +109,7 @@ function trendJson(row: MemView['rows'][number]): MemJson['processes'][number]['
     investigation: v.investigation,
     forcedGcs: v.forcedGcs,
     forcedGcMs: v.forcedGcMs,
+    growth: { ...v.growth, mbPer1kJobs: round(v.growth.mbPer1kJobs), mbPerDay: round(v.growth.mbPerDay), hoursToLimit: round(v.growth.hoursToLimit) },
   };
 }
 

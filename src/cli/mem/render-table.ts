@@ -4,13 +4,14 @@
  */
 import path from 'node:path';
 import type { MemRow, MemView } from './collect.js';
-import { rowVerdict } from './row-verdict.js';
+import { hoursText } from '../../shared/mem/slow-growth.js';
+import { rowVerdict, type GrowthOutlook } from './row-verdict.js';
 
 const MB = 1024 * 1024;
 
 export function renderMemTable(view: MemView): string {
   if (view.rows.length === 0) return 'no live daemons\n';
-  const header = ['HOST', 'DAEMON', 'WORKER', 'PID', 'UPTIME', 'JOBS', 'RSS', 'HEAP', 'EXTERNAL', 'ARRAYBUF', 'POST-GC', 'MB/H', 'MB/1K JOBS', 'VERDICT', 'LEAK REPORT'];
+  const header = ['HOST', 'DAEMON', 'WORKER', 'PID', 'UPTIME', 'JOBS', 'RSS', 'HEAP', 'EXTERNAL', 'ARRAYBUF', 'POST-GC', 'MB/1K JOBS', 'MB/DAY', 'LIMIT IN', 'VERDICT', 'LEAK REPORT'];
   const lines = view.rows.map((r) => {
     const s = r.sample;
     const v = rowVerdict(r);
@@ -29,8 +30,9 @@ export function renderMemTable(view: MemView): string {
       mb(s?.external),
       mb(s?.arrayBuffers),
       mb(s?.postGcHeap ?? undefined),
-      slope(v.heapMbPerHour),
-      v.axis === 'jobs' ? slope(v.heapMbPer1kJobs) : '-',
+      v.axis === 'jobs' ? slope(v.growth.mbPer1kJobs) : '-',
+      slope(v.growth.mbPerDay),
+      v.growth.hoursToLimit === null ? '-' : hoursText(v.growth.hoursToLimit),
       verdict,
       report,
     ];
@@ -38,11 +40,17 @@ export function renderMemTable(view: MemView): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [format(header), ...lines.map(format)];
-  const notes = view.rows.filter((r) => rowVerdict(r).verdict !== 'ok' || rowVerdict(r).nativeGrowth);
-  if (notes.length > 0) out.push('', ...notes.map((r) => `${r.daemonId} ${r.workerId}: ${rowVerdict(r).note}`));
+  const notes = view.rows.filter((r) => rowVerdict(r).verdict !== 'ok' || rowVerdict(r).nativeGrowth || rowVerdict(r).growth.withinWeek);
+  if (notes.length > 0) out.push('', ...notes.map((r) => `${r.daemonId} ${r.workerId}: ${rowVerdict(r).note}${limitNote(rowVerdict(r).growth)}`));
   for (const r of view.rows) if (r.leakReport) out.push('', ...culprit(r));
   if (view.leakReportsError) out.push('', `leak reports unavailable: ${view.leakReportsError}`);
   return `${out.join('\n')}\n`;
+}
+
+/** "; reaches its 1900 MB limit within a week: in 2.1 h at this pace (+0.34 MB per 1,000 pages, +921 MB/day)". */
+function limitNote(g: GrowthOutlook): string {
+  if (!g.withinWeek || g.hoursToLimit === null) return '';
+  return `; reaches its ${g.limitMb ?? '?'} MB limit within a week: in ${hoursText(g.hoursToLimit)} at this pace (${slope(g.mbPer1kJobs)} MB per 1,000 pages, ${slope(g.mbPerDay)} MB/day)`;
 }
 
 /** The report's three names, one per line. */

@@ -26,7 +26,21 @@ export interface RowVerdict {
   investigation: string | null;
   forcedGcs: number | null;
   forcedGcMs: number | null;
+  /** Post-GC heap growth per 1,000 jobs and per day, and the projected hours until the process reaches its limit. */
+  growth: GrowthOutlook;
 }
+
+export interface GrowthOutlook {
+  mbPer1kJobs: number | null;
+  mbPerDay: number | null;
+  /** Null while the heap does not grow for sure (or for a process without a sentinel). */
+  hoursToLimit: number | null;
+  limitMb: number | null;
+  /** It reaches its limit within a week at its current pace. */
+  withinWeek: boolean;
+}
+
+const WEEK_HOURS = 7 * 24;
 
 export function rowVerdict(r: MemRow): RowVerdict {
   const l = r.leak;
@@ -51,6 +65,13 @@ export function rowVerdict(r: MemRow): RowVerdict {
       investigation: l.investigation,
       forcedGcs: l.forcedGcs,
       forcedGcMs: l.forcedGcMs,
+      growth: {
+        mbPer1kJobs: l.longMbPer1kJobs ?? l.heapMbPer1kJobs,
+        mbPerDay: l.longMbPerDay ?? (l.heapMbPerHour === null ? null : l.heapMbPerHour * 24),
+        hoursToLimit: l.hoursToLimit,
+        limitMb: l.limitMb,
+        withinWeek: l.hoursToLimit !== null && l.hoursToLimit <= WEEK_HOURS,
+      },
     };
   }
   const t = r.trend;
@@ -74,5 +95,6 @@ export function rowVerdict(r: MemRow): RowVerdict {
     investigation: null,
     forcedGcs: null,
     forcedGcMs: null,
+    growth: { mbPer1kJobs: t.heap.mbPer1kJobs, mbPerDay: t.heap.mbPerHour === null ? null : t.heap.mbPerHour * 24, hoursToLimit: null, limitMb: null, withinWeek: false },
   };
 }

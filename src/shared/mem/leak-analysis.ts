@@ -28,19 +28,11 @@
  *    stayed flat is not a leak.
  */
 import { median, theilSen, tQuantile95 } from './fit.js';
+import type { GrowthPoint } from './growth-point.js';
+import type { SlowGrowth } from './slow-growth.js';
 
-export interface GrowthPoint {
-  jobs: number;
-  /** epoch ms */
-  at: number;
-  heap: number;
-  external: number;
-  rss: number;
-  /** Physical memory the V8 heap had committed right after the GC. */
-  heapCommitted: number;
-  /** From a forced full GC marked while no JavaScript ran (quiet or atomic): no floating garbage (V8's own GCs carry a few MB). */
-  exact?: boolean;
-}
+export type { GrowthPoint } from './growth-point.js';
+
 
 export type LeakVerdict = 'warming up' | 'ok' | 'growing' | 'suspected leak';
 export type LeakKind = 'heap' | 'native';
@@ -80,6 +72,8 @@ export interface GrowthAssessment {
   heap: SeriesFit | null;
   external: SeriesFit | null;
   rss: SeriesFit | null;
+  /** The long window's verdict (slow-growth.ts), once the sentinel has one. */
+  slow?: SlowGrowth;
 }
 
 const MB = 1024 * 1024;
@@ -177,4 +171,13 @@ function describe(f: SeriesFit): string {
 
 function fmt(n: number): string {
   return Math.abs(n) >= 10 ? n.toFixed(0) : n.toFixed(2);
+}
+
+/**
+ * The sentinel's verdict with the long window's: a slow leak (certain growth that reaches the
+ * heap limit within the horizon) is a suspected heap leak even far under the threshold.
+ */
+export function withSlowGrowth(a: GrowthAssessment, slow: SlowGrowth): GrowthAssessment {
+  if (a.verdict === 'suspected leak' || !slow.suspected) return { ...a, slow };
+  return { ...a, slow, verdict: 'suspected leak', kinds: ['heap'], note: slow.note };
 }

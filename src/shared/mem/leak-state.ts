@@ -21,6 +21,14 @@ export interface LeakState {
   rssMbPer1kJobs: number | null;
   rssMbPerHour: number | null;
   noiseMb: number | null;
+  /**
+   * The long window (slow-growth.ts): post-GC heap growth per 1,000 jobs and per day, and the
+   * hours until the heap reaches its limit at the current pace (null while it does not grow for sure).
+   */
+  longMbPer1kJobs: number | null;
+  longMbPerDay: number | null;
+  hoursToLimit: number | null;
+  limitMb: number | null;
   /** Full GCs the sentinel forced, and their main-thread time. */
   forcedGcs: number;
   forcedGcMs: number;
@@ -44,6 +52,10 @@ export function leakStateFrom(a: GrowthAssessment, extra: Pick<LeakState, 'force
     rssMbPer1kJobs: r(a.rss?.mbPer1kJobs),
     rssMbPerHour: r(a.rss?.mbPerHour),
     noiseMb: r(a.heap?.noiseMb),
+    longMbPer1kJobs: r(a.slow?.mbPer1kJobs),
+    longMbPerDay: r(a.slow?.mbPerDay),
+    hoursToLimit: r(a.slow?.hoursToLimit),
+    limitMb: a.slow ? Math.round(a.slow.limitMb) : null,
     ...extra,
     forcedGcMs: Math.round(extra.forcedGcMs),
   };

@@ -25,9 +25,11 @@ export interface CleanMeasure {
   external: number;
   /** Off-heap RSS (RSS minus the heap's committed memory) right after the GC, before any snapshot. */
   offHeapRss: number;
-  /** The same once the step is over: writing a snapshot leaves RSS higher for a while. */
+  /** The same once the step is over: writing a snapshot leaves RSS higher (until the process ends). */
   offHeapRssAfter: number;
   rss: number;
+  /** RSS once the step is over (after its snapshot): the step's peak. */
+  rssAfter: number;
   /** Waiting for the in-flight pages. */
   drainMs: number;
   gcMs: number;
@@ -40,37 +42,28 @@ export interface CleanMeasure {
 
 export interface PauseStep {
   label: string;
+  /** Runs once the jobs have drained, before the measurement's full GC (whatever it leaves behind is collected by it). */
+  beforeGc?: () => Promise<void>;
   /** Runs right after the measurement's full GC (when only live objects are left), before the snapshot. */
   afterGc?: () => Promise<void>;
-  /**
-   * Prepares the snapshot, if this step takes one, and returns its write. Runs while in-flight
-   * pages drain: on a busy process every turn of the event loop lets many pages finish, so
-   * nothing is awaited between deciding to pause and pausing.
-   */
-  prepare?: () => Promise<() => Promise<WrittenSnapshot>>;
+  /** Writes this step's heap snapshot, if it takes one (decided after afterGc); null when it does not. */
+  snapshot?: () => Promise<WrittenSnapshot | null>;
   /** Resume jobs at the end (false: the caller keeps them paused). */
   resume: boolean;
 }
 
 export async function cleanPause(deps: PauseDeps, step: PauseStep): Promise<CleanMeasure> {
   const t0 = performance.now();
-  const pausing = deps.pauseJobs();
-  let drained = t0;
-  const finished = pausing.then(() => (drained = performance.now()));
-  let write: (() => Promise<WrittenSnapshot>) | null = null;
+  await deps.pauseJobs();
+  const drained = performance.now();
   try {
-    write = step.prepare ? await step.prepare() : null;
-  } finally {
-    await finished.catch(() => undefined);
-  }
-  await pausing;
-  try {
+    await step.beforeGc?.();
     const gc = deps.points.fullGc(`leak investigation measurement ${step.label}`);
     const mu = process.memoryUsage();
     const offHeap = () => process.memoryUsage.rss() - v8.getHeapStatistics().total_physical_size;
     const offHeapRss = offHeap();
     await step.afterGc?.();
-    const snapshot = write ? await write() : null;
+    const snapshot = step.snapshot ? await step.snapshot() : null;
     const m: CleanMeasure = {
       label: step.label,
       jobs: deps.jobsDone(),
@@ -79,13 +72,14 @@ export async function cleanPause(deps: PauseDeps, step: PauseStep): Promise<Clea
       offHeapRss,
       offHeapRssAfter: offHeap(),
       rss: mu.rss,
+      rssAfter: process.memoryUsage.rss(),
       drainMs: Math.round(drained - t0),
       gcMs: Math.round(gc?.costMs ?? 0),
       writeMs: snapshot ? Math.round(snapshot.writeMs) : null,
       pauseMs: Math.round(performance.now() - t0),
       snapshot,
     };
-    deps.log.info({ pause: { ...m, snapshot: snapshot?.path ?? null, bytes: snapshot?.bytes ?? null } }, `leak investigation ${step.label}: jobs paused ${m.pauseMs} ms (in-flight pages ${m.drainMs} ms, GC ${m.gcMs} ms${m.writeMs === null ? '' : `, snapshot ${m.writeMs} ms, ${((snapshot?.bytes ?? 0) / 1048576).toFixed(1)} MB`})`);
+    deps.log.info({ pause: { ...m, snapshot: snapshot?.path ?? null, bytes: snapshot?.bytes ?? null } }, `leak investigation ${step.label}: jobs paused ${m.pauseMs} ms (in-flight pages ${m.drainMs} ms, GC ${m.gcMs} ms${m.writeMs === null ? '' : `, snapshot ${m.writeMs} ms, ${((snapshot?.bytes ?? 0) / 1048576).toFixed(1)} MB`}); rss ${(m.rssAfter / 1048576).toFixed(0)} MB`);
     return m;
   } finally {
     if (step.resume) deps.resumeJobs();

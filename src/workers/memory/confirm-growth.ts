@@ -1,7 +1,7 @@
 /**
  * Confirms a suspected leak on the investigation's two clean measurements (pure): taken with
  * jobs paused, no page in flight and right after a full GC, they carry none of the noise the
- * sentinel's running measurements do. Growth of at least half the threshold per 1,000 jobs
+ * sentinel's running measurements do. Growth of at least half the suspected rate per 1,000 jobs
  * between them, in what the sentinel saw grow, confirms the leak; less (a cache that has just
  * filled, a burst of in-flight pages misread as growth) does not, and nothing is reported.
  */
@@ -27,7 +27,9 @@ export interface Growth {
 
 const MB = 1024 * 1024;
 
-export function confirmGrowth(a: Measure, b: Measure, kinds: readonly LeakKind[], thresholdMbPer1kJobs: number): Growth {
+/** `rateMbPer1kJobs`: the growth the sentinel suspected (its threshold, or a slow leak's own rate). */
+export function confirmGrowth(a: Measure, b: Measure, kinds: readonly LeakKind[], rateMbPer1kJobs: number): Growth {
+  const thresholdMbPer1kJobs = rateMbPer1kJobs;
   const jobs = Math.max(1, b.jobs - a.jobs);
   const per1k = (from: number, to: number) => Math.round(((to - from) / MB / jobs) * 1000 * 100) / 100;
   const heap = per1k(a.heap, b.heap);
@@ -37,6 +39,7 @@ export function confirmGrowth(a: Measure, b: Measure, kinds: readonly LeakKind[]
   const heapGrew = kinds.includes('heap') && heap >= half;
   const nativeGrew = kinds.includes('native') && (external >= half || rss >= thresholdMbPer1kJobs);
   const confirmed = heapGrew || nativeGrew;
-  const note = `+${heap} MB heap, +${external} MB external, +${rss} MB off-heap rss per 1,000 jobs over ${jobs} jobs with no page in flight${confirmed ? '' : ` (below ${half})`}`;
+  const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
+  const note = `${signed(heap)} MB heap, ${signed(external)} MB external, ${signed(rss)} MB off-heap rss per 1,000 jobs over ${jobs} jobs with no page in flight${confirmed ? '' : ` (below ${half})`}`;
   return { jobs, heapMbPer1kJobs: heap, externalMbPer1kJobs: external, rssMbPer1kJobs: rss, confirmed, note };
 }

@@ -1,18 +1,20 @@
 /**
  * One leak investigation, started by the sentinel on a 'suspected leak':
- *  1. clean measurement A (jobs paused, in-flight pages done, full GC) and snapshot A; jobs
- *     resume with V8's sampling heap profiler on;
- *  2. leakSnapshotGapJobs more jobs;
+ *  1. clean measurement A (jobs paused, in-flight pages done, full GC), a census of the heap's
+ *     objects, and the evidence plan (evidence-plan.ts): heap snapshots only when their native
+ *     memory keeps RSS within the investigation's budget; snapshot A if so. Jobs resume with
+ *     V8's sampling heap profiler on;
+ *  2. a gap of jobs sized for the growth to show (gapJobs: longer for a slow leak);
  *  3. clean measurement B, the sampling profile (where what is still alive was allocated), and
- *     snapshot B; jobs stay paused;
+ *     snapshot B if it still fits the budget; jobs stay paused;
  *  4. the growth from A to B must confirm the leak (confirm-growth.ts), else the files are
- *     deleted, jobs resume and nothing is reported;
- *  5. the diff runs in a child process while jobs stay paused (at most leakMaxPauseMs more), so
- *     a fast process does not run thousands of pages before its report; the report is stored
- *     and logged; jobs resume, unless the process is about to be recycled for it.
- * A heap too big to snapshot (evidence-plan.ts) runs the same steps with the sampling heap
- * profile alone. The investigation's files are pinned until it ends, so no
- * disk-budget pass (in any process) deletes them; one heap tool at a time (heap-lock.ts).
+ *     deleted and nothing is reported;
+ *  5. the report is stored at once, with the allocation sites. With snapshots, the process hands
+ *     the diff to its supervisor (a process of its own completes the report's class and
+ *     retainer path) and is replaced at once: it is leaking, and its snapshots' native memory
+ *     would stay with it. Without, it is replaced when recycleOnLeak is set.
+ * The investigation's files are pinned until it ends, so no disk-budget pass (in any process)
+ * deletes them; one heap tool at a time (heap-lock.ts).
  */
 import { unlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,18 +24,23 @@ import { coerceError } from '../../shared/errors.js';
 import { HeapSession } from '../../shared/heap/heap-session.js';
 import { limitsFrom } from '../../shared/heap/perform-action.js';
 import { SnapshotPin } from '../../shared/heap/snapshot-pins.js';
-import { prepareHeapSnapshot, snapshotStem } from '../../shared/heap/write-snapshot.js';
+import { prepareHeapSnapshot, snapshotStem, type WrittenSnapshot } from '../../shared/heap/write-snapshot.js';
 import type { GrowthAssessment } from '../../shared/mem/leak-analysis.js';
 import { cleanPause, type CleanMeasure } from './clean-pause.js';
 import { confirmGrowth } from './confirm-growth.js';
-import { planEvidence } from './evidence-plan.js';
-import { gatherCulprit, profiledSites, type ProfiledSites } from './gather-culprit.js';
+import { investigationBudget, planEvidence, planSecondSnapshot, type EvidencePlan } from './evidence-plan.js';
+import { profiledSites, type ProfiledSites } from './profiled-sites.js';
 import { tryLockHeap } from './heap-lock.js';
-import { shortPath, storeLeakReport } from './leak-report.js';
+import { storeLeakReport } from './leak-report.js';
+import { countObjects } from './object-census.js';
 import type { PostGcPoints } from './post-gc-points.js';
+import { RssPeak } from './rss-peak.js';
 import type { LeakSentinelDeps } from './sentinel-deps.js';
 
-export type InvestigationOutcome = { kind: 'reported'; reportId: number; detail: string } | { kind: 'not confirmed' } | { kind: 'aborted' };
+export type InvestigationOutcome =
+  | { kind: 'reported'; reportId: number; detail: string; snapshots: boolean }
+  | { kind: 'not confirmed'; snapshots: boolean }
+  | { kind: 'aborted' };
 
 export interface InvestigationDeps extends Omit<LeakSentinelDeps, 'onRecycle'> {
   points: PostGcPoints;
@@ -43,7 +50,7 @@ export interface InvestigationDeps extends Omit<LeakSentinelDeps, 'onRecycle'> {
 
 export interface Investigation {
   onJobDone(jobsDone: number): void;
-  /** True once the evidence is in (after snapshot B): only the diff and the report are left. */
+  /** True once the evidence is in (after snapshot B): only the report is left. */
   readonly finishing: boolean;
   abort(): void;
   /** Rejects when a step failed. */
@@ -53,6 +60,9 @@ export interface Investigation {
 /** A gap that stalls (the crawl ran out of pages) ends after this long once it saw GAP_MIN_JOBS jobs. */
 const GAP_STALL_MS = 30_000;
 const GAP_MIN_JOBS = 50;
+/** The gap lets at least this much growth show at the suspected rate, within MAX_GAP_JOBS. */
+const GAP_GROWTH_MB = 1;
+const MAX_GAP_JOBS = 6_000;
 /**
  * Bytes between heap profiler samples (V8's default is 32 KiB): small enough that the few
  * small objects a handler allocates to keep a page (a record, a closure, a slice, a Buffer
@@ -61,9 +71,23 @@ const GAP_MIN_JOBS = 50;
 export const SAMPLING_INTERVAL = 1024;
 /** Classes asked of the diff (culprit first); the report keeps the first ten. */
 const DIFF_TOP = 100;
+/** A census of a big heap blocks the event loop: announced at about this many ms per MB of heap. */
+const CENSUS_MS_PER_MB = 40;
+const MB = 1024 * 1024;
 
 class Aborted extends Error {}
 let sequence = 0;
+
+/** The growth rate the sentinel suspected (MB per 1,000 jobs): the slow window's for a slow leak. */
+export function suspectedRate(a: GrowthAssessment, thresholdMbPer1kJobs: number): number {
+  const fast = [a.heap, a.external].some((f) => f !== null && f.mbPer1kJobs > thresholdMbPer1kJobs);
+  return fast ? thresholdMbPer1kJobs : Math.min(thresholdMbPer1kJobs, Math.max(a.slow?.mbPer1kJobs ?? thresholdMbPer1kJobs, 0.05));
+}
+
+/** Jobs between the clean measurements: enough for GAP_GROWTH_MB at the suspected rate. */
+export function gapJobs(rateMbPer1kJobs: number, configuredGapJobs: number): number {
+  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / rateMbPer1kJobs) * 1000)));
+}
 
 export function runInvestigation(deps: InvestigationDeps): Investigation {
   const { config, log, assessment } = deps;
@@ -71,7 +95,6 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
   let aborted = false;
   let finishing = false;
   let gap: { until: number; resolve(): void } | null = null;
-  let stopDiff: () => void = () => undefined;
   let rejectAbortion: () => void = () => undefined;
   const abortion = new Promise<never>((_, reject) => (rejectAbortion = () => reject(new Aborted())));
   abortion.catch(() => undefined);
@@ -101,6 +124,12 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     gap = null;
   };
 
+  const census = async () => {
+    const heapMb = process.memoryUsage().heapUsed / MB;
+    deps.announceBlocking(Math.ceil(1_000 + heapMb * CENSUS_MS_PER_MB), 'a leak investigation census of the heap');
+    return countObjects();
+  };
+
   const run = async (): Promise<InvestigationOutcome> => {
     const release = tryLockHeap('a leak investigation');
     if (!release) {
@@ -110,65 +139,107 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     const session = new HeapSession();
     const pin = new SnapshotPin(config.snapshotDir);
     const files: string[] = [];
-    let reported = false;
+    let handedOff = false;
+    /** The sentinel recycles the process after this outcome: its jobs stay paused. */
+    let recycleNext = false;
     const jobsAtDetection = deps.jobsDone();
-    const mem = process.memoryUsage();
-    const plan = planEvidence(mem.heapUsed, config.leakMaxPauseMs, os.freemem(), { bytes: mem.rss, limitBytes: config.maxWorkerMemoryMb * 1024 * 1024 });
-    /** Prepares a snapshot (checks, pin, budget) while the jobs drain; its write() comes once they have. */
-    const prepare = (label: 'a' | 'b') => async () => {
+    const budgetNow = () => investigationBudget(process.memoryUsage().heapUsed, config.maxWorkerMemoryMb, config.leakHeadroomMb);
+    const rate = suspectedRate(assessment, config.leakThresholdMbPer1kJobs);
+    const gapLength = gapJobs(rate, config.leakSnapshotGapJobs);
+    // The budget is heap + headroom (or --max-worker-memory): watched as RSS, and as RSS above the heap.
+    const peak = new RssPeak();
+    const snapshot = (label: 'a' | 'b') => async (): Promise<WrittenSnapshot> => {
       const stem = snapshotStem({ daemonId: deps.daemonId, workerId: deps.workerId, pid: process.pid, at: new Date(), jobsDone: deps.jobsDone(), label: `leak-${seq}-${label}` });
       const what = `leak investigation snapshot ${label.toUpperCase()}`;
       const prepared = await prepareHeapSnapshot(config.snapshotDir, stem, limitsFrom(config), { pin, protect: files.map((f) => path.basename(f)), beforeBlock: (ms) => deps.announceBlocking(ms, what) });
       files.push(prepared.path);
-      return prepared.write;
+      return prepared.write();
+    };
+    const dropFiles = async () => {
+      await Promise.all(files.splice(0).map((f) => unlink(f).catch(() => undefined)));
     };
     try {
-      const snapshots = plan.kind === 'heap snapshots';
-      if (!snapshots) log.warn({ why: plan.why }, `leak sentinel: no heap snapshots (${plan.why}); using the sampling heap profiler alone`);
-      const a = await cleanPause(pauseDeps, { label: 'A', ...(snapshots ? { prepare: prepare('a') } : {}), resume: false });
+      // Decided inside the pauses' callbacks: held in an object so its type is not narrowed here.
+      const ev: { plan: EvidencePlan } = { plan: { kind: 'sampling profile', why: 'not planned yet' } };
+      let objectsA: number | null = null;
+      const a = await cleanPause(pauseDeps, {
+        label: 'A',
+        resume: false,
+        // The census's array of every object must be garbage before the snapshot: it runs before the GC.
+        beforeGc: async () => {
+          objectsA = await census();
+        },
+        afterGc: async () => {
+          const mu = process.memoryUsage();
+          ev.plan = planEvidence({ heapUsed: mu.heapUsed, rss: mu.rss, objects: objectsA, budget: budgetNow(), maxPauseMs: config.leakMaxPauseMs, freeMem: os.freemem() });
+        },
+        snapshot: () => (ev.plan.kind === 'heap snapshots' ? snapshot('a')() : Promise.resolve(null)),
+      });
+      peak.read();
+      const snapshotsTaken = () => a.snapshot !== null;
+      if (ev.plan.kind === 'sampling profile') log.warn({ why: ev.plan.why, objects: objectsA }, `leak sentinel: no heap snapshots (${ev.plan.why}); the sampling heap profile names the allocation site`);
       await session.startSampling(SAMPLING_INTERVAL);
       pauseDeps.resumeJobs();
-      await waitForGap(a.jobs + config.leakSnapshotGapJobs);
+      await waitForGap(a.jobs + gapLength);
       let profiled: ProfiledSites | null = null;
-      const b = await cleanPause(pauseDeps, { label: 'B', afterGc: async () => void (profiled = profiledSites(await session.samplingProfile())), ...(snapshots ? { prepare: prepare('b') } : {}), resume: false });
+      const b = await cleanPause(pauseDeps, {
+        label: 'B',
+        resume: false,
+        afterGc: async () => {
+          profiled = profiledSites(await session.samplingProfile());
+          if (ev.plan.kind !== 'heap snapshots' || !a.snapshot) return;
+          // Scaled from what snapshot A cost by the heap's growth: a census here would put an array of every object into snapshot B.
+          const mu = process.memoryUsage();
+          ev.plan = planSecondSnapshot({ rss: mu.rss, costA: Math.max(0, a.rssAfter - a.rss), objectsA: null, objectsB: null, heapA: a.heap, heapB: mu.heapUsed, budget: budgetNow() });
+          if (ev.plan.kind === 'sampling profile') log.warn({ why: ev.plan.why }, `leak sentinel: no snapshot B (${ev.plan.why}); the sampling heap profile names the allocation site`);
+        },
+        snapshot: () => (ev.plan.kind === 'heap snapshots' && a.snapshot ? snapshot('b')() : Promise.resolve(null)),
+      });
+      peak.read();
       await session.close(); // sampling off; object ids forgotten only now (the diff tells new objects by their ids)
       finishing = true;
-      const growth = confirmGrowth(a, b, assessment.kinds, config.leakThresholdMbPer1kJobs);
+      const growth = confirmGrowth(a, b, assessment.kinds, rate);
       if (!growth.confirmed) {
         log.info({ growth }, `leak sentinel: suspected leak not confirmed: ${growth.note}; nothing reported`);
-        await Promise.all(files.map((f) => unlink(f).catch(() => undefined)));
-        return { kind: 'not confirmed' };
+        await dropFiles();
+        recycleNext = snapshotsTaken();
+        return { kind: 'not confirmed', snapshots: snapshotsTaken() };
       }
-      const t0 = performance.now();
-      const gathering = gatherCulprit({ snapshots: snapshots ? [files[0]!, files[1]!] : null, profiled, top: DIFF_TOP });
-      stopDiff = gathering.stop;
-      const capped = await orAbort(Promise.race([gathering.result.then(() => true), sleep(config.leakMaxPauseMs, false, { ref: false })]));
-      if (!capped) pauseDeps.resumeJobs(); // a long diff: let the process work meanwhile
-      const evidence = await orAbort(gathering.result);
-      const diffMs = Math.round(performance.now() - t0);
+      const withSnapshots = ev.plan.kind === 'heap snapshots' && b.snapshot !== null;
+      if (!withSnapshots) await dropFiles();
+      const sites = (profiled as ProfiledSites | null) ?? { sites: [], sampledBytes: 0 };
       const figures = {
         threshold: config.leakThresholdMbPer1kJobs,
-        detection: { jobs: jobsAtDetection, verdict: assessment.verdict, note: assessment.note, points: assessment.points, jobsSpan: assessment.jobsSpan, heap: assessment.heap, external: assessment.external, rss: assessment.rss },
+        detection: { jobs: jobsAtDetection, verdict: assessment.verdict, note: assessment.note, points: assessment.points, jobsSpan: assessment.jobsSpan, heap: assessment.heap, external: assessment.external, rss: assessment.rss, slow: assessment.slow ?? null },
         growth,
         pauses: [a, b].map(pauseFigures),
-        diffMs,
-        ...(plan.kind === 'sampling profile' ? { evidenceNote: `sampling heap profile alone: ${plan.why}` } : {}),
+        objects: objectsA,
+        budget: config.maxWorkerMemoryMb > 0 ? { maxWorkerMemoryMb: config.maxWorkerMemoryMb } : { headroomMb: config.leakHeadroomMb },
+        peakRssMb: Math.round(peak.rss / MB),
+        peakRssOverHeapMb: Math.round(peak.overHeap / MB),
+        ...(withSnapshots ? { diff: { status: 'pending' } } : { evidenceNote: `sampling heap profile alone: ${ev.plan.kind === 'sampling profile' ? ev.plan.why : 'no snapshot B'}` }),
       };
       const { id, culprit } = await storeLeakReport({
         sql: deps.sql, daemonId: deps.daemonId, workerId: deps.workerId, crawlId: deps.crawlId?.() ?? null,
-        jobsAtDetection, jobsDone: deps.jobsDone(), kinds: assessment.kinds, evidence: plan.kind, figures,
-        growers: evidence.classes, sites: evidence.sites, siteBytes: evidence.siteBytes, snapshots: files,
+        jobsAtDetection, jobsDone: deps.jobsDone(), kinds: assessment.kinds, evidence: withSnapshots ? 'heap snapshots' : 'sampling profile', figures,
+        growers: [], sites: sites.sites, siteBytes: sites.sampledBytes, snapshots: withSnapshots ? [...files] : [],
       });
-      reported = true;
-      const detail = `leak report ${id}: ${assessment.kinds.join('+')} growth ${growth.note}; growing class ${culprit.growingClass ?? '?'}; held by ${shortPath(culprit.retainerPath) || '?'}; allocated at ${culprit.allocationSite ?? '?'} (retained memory allocated by ${culprit.allocatedBy || '?'})`;
-      log.warn({ reportId: id, ...culprit, evidence: plan.kind, jobsAtDetection, jobsDone: deps.jobsDone(), diffMs, pauses: figures.pauses, snapshots: files }, `leak sentinel: ${detail}`);
-      return { kind: 'reported', reportId: id, detail };
+      const names = withSnapshots ? 'growing class and retainer path follow from the heap diff' : 'no heap snapshots';
+      const detail = `leak report ${id}: ${assessment.kinds.join('+')} growth ${growth.note}; allocated at ${culprit.allocationSite ?? '?'} (retained memory allocated by ${culprit.allocatedBy || '?'}); ${names}`;
+      log.warn({ reportId: id, ...culprit, evidence: withSnapshots ? 'heap snapshots' : 'sampling profile', jobsAtDetection, jobsDone: deps.jobsDone(), pauses: figures.pauses, peakRssMb: figures.peakRssMb, peakRssOverHeapMb: figures.peakRssOverHeapMb, snapshots: files }, `leak sentinel: ${detail}`);
+      if (withSnapshots) {
+        deps.handOffDiff({ reportId: id, snapshots: [files[0]!, files[1]!], top: DIFF_TOP, sites: sites.sites, siteBytes: sites.sampledBytes, workerId: deps.workerId, pid: process.pid });
+        handedOff = true;
+      }
+      recycleNext = config.recycleOnLeak || snapshotsTaken();
+      return { kind: 'reported', reportId: id, detail, snapshots: snapshotsTaken() };
     } finally {
+      peak.stop();
       await session.close().catch(() => undefined);
-      await pin.release();
+      if (!handedOff) await pin.release();
+      else void pin.release(); // the diff process pins the files itself
       release();
-      // The process stays paused for its recycle, which follows the report; it resumes otherwise.
-      if (!(reported && config.recycleOnLeak)) pauseDeps.resumeJobs();
+      if (!recycleNext) pauseDeps.resumeJobs();
     }
   };
 
@@ -187,13 +258,12 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     abort() {
       aborted = true;
       rejectAbortion();
-      stopDiff();
     },
     done,
   };
 }
 
 function pauseFigures(m: CleanMeasure) {
-  const mb = (bytes: number) => Math.round((bytes / 1048576) * 100) / 100;
-  return { label: m.label, jobs: m.jobs, heapMb: mb(m.heap), externalMb: mb(m.external), rssMb: mb(m.rss), drainMs: m.drainMs, gcMs: m.gcMs, writeMs: m.writeMs, pauseMs: m.pauseMs, snapshotBytes: m.snapshot?.bytes ?? null };
+  const mb = (bytes: number) => Math.round((bytes / MB) * 100) / 100;
+  return { label: m.label, jobs: m.jobs, heapMb: mb(m.heap), externalMb: mb(m.external), rssMb: mb(m.rss), rssAfterMb: mb(m.rssAfter), drainMs: m.drainMs, gcMs: m.gcMs, writeMs: m.writeMs, pauseMs: m.pauseMs, snapshotBytes: m.snapshot?.bytes ?? null };
 }

@@ -104,3 +104,23 @@ export function shortPath(path: readonly string[]): string {
 function json(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
+
+/** How a report's heap diff ended; kept in its figures (`diff.status`). */
+export type DiffStatus = 'pending' | 'done' | 'failed' | 'timed out' | 'stopped';
+
+/**
+ * Completes a report stored before its heap diff ran (the process that leaked was replaced
+ * meanwhile): the growing classes and the culprit's names from the diff, and how the diff ended.
+ */
+export async function completeLeakReport(sql: SqlRunner, id: number, diff: { status: DiffStatus; ms: number; message?: string; growers: ClassDelta[]; sites: AllocationSite[]; siteBytes: number }): Promise<Culprit> {
+  const growers = diff.growers.slice(0, TOP_GROWERS);
+  const culprit = nameCulprit(growers, diff.sites, diff.siteBytes);
+  const patch = { diffMs: diff.ms, diff: { status: diff.status, ms: diff.ms, ...(diff.message ? { message: diff.message } : {}) } };
+  await sql.execute(
+    `UPDATE leak_reports SET figures = figures || $2::jsonb, growers = CASE WHEN $3::jsonb = '[]'::jsonb THEN growers ELSE $3::jsonb END,
+       growing_class = COALESCE($4, growing_class), retainer_path = CASE WHEN cardinality($5::text[]) = 0 THEN retainer_path ELSE $5::text[] END
+     WHERE id = $1`,
+    [id, json(patch), json(growers), culprit.growingClass, culprit.retainerPath],
+  );
+  return culprit;
+}

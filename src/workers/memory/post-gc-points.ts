@@ -7,7 +7,7 @@
  * measurements are atomic.
  */
 import v8 from 'node:v8';
-import type { GrowthPoint } from '../../shared/mem/leak-analysis.js';
+import type { GrowthPoint } from '../../shared/mem/growth-point.js';
 import type { ForceMode } from './force-mode.js';
 import { GcBudget, QUIET_AFTER_EFFECT_MS, type ForceGc } from './gc-probe.js';
 import { GcWatch, type GcPoint } from './gc-watch.js';
@@ -37,6 +37,8 @@ export interface MeasuredGc {
 
 export class PostGcPoints {
   private readonly list: GrowthPoint[] = [];
+  /** Points added over the process's life (the list keeps the latest KEEP). */
+  added = 0;
   private readonly watch = new GcWatch();
   private readonly quiet = new QuietGcRequest();
 
@@ -136,6 +138,7 @@ export class PostGcPoints {
   }
 
   private push(p: GrowthPoint): void {
+    this.added++;
     this.list.push(p);
     if (this.list.length > KEEP) this.list.splice(0, this.list.length - KEEP);
   }

@@ -10,8 +10,10 @@
  * At most one investigation per snapshotMinIntervalMs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
 import { coerceError } from '../../shared/errors.js';
-import { assessGrowth, type GrowthAssessment } from '../../shared/mem/leak-analysis.js';
+import { assessGrowth, withSlowGrowth, type GrowthAssessment } from '../../shared/mem/leak-analysis.js';
+import { assessSlowGrowth, SlowHistory } from '../../shared/mem/slow-growth.js';
 import { leakStateFrom, type InvestigationPhase, type LeakState } from '../../shared/mem/leak-state.js';
 import { forceMode } from './force-mode.js';
 import { GcBudget, loadForceGc } from './gc-probe.js';
@@ -47,6 +49,12 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
   });
   const points = new PostGcPoints(budget, loadForceGc(), deps.announceBlocking);
   const options = { warmupJobs: config.leakWarmupJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs };
+  const history = new SlowHistory(config.leakSlowWindowJobs);
+  let seenPoints = 0;
+  // The heap's limit: the V8 cap the process runs with (--heap-cap, else V8's own), or the soft RSS limit when lower.
+  const heapLimit = v8.getHeapStatistics().heap_size_limit;
+  const limitBytes = config.maxWorkerMemoryMb > 0 ? Math.min(heapLimit, config.maxWorkerMemoryMb * 1024 * 1024) : heapLimit;
+  const slowOptions = { warmupJobs: config.leakSlowWarmupJobs, windowJobs: config.leakSlowWindowJobs, limitBytes, horizonMs: config.leakHorizonMs };
   let assessment: GrowthAssessment = assessGrowth([], options);
   let phase: InvestigationPhase = 'none';
   let reportId: number | null = null;
@@ -66,12 +74,13 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     current.done
       .then((outcome) => {
         phase = outcome.kind === 'aborted' ? 'none' : outcome.kind;
-        if (outcome.kind !== 'reported') return;
-        reportId = outcome.reportId;
-        if (config.recycleOnLeak && !closed && !recycled) {
-          recycled = true;
-          deps.onRecycle(outcome.detail);
-        }
+        if (outcome.kind === 'aborted' || closed || recycled) return;
+        if (outcome.kind === 'reported') reportId = outcome.reportId;
+        // Heap snapshots leave native memory that malloc keeps: a process that took them is replaced.
+        const reason = outcome.kind === 'reported' && (config.recycleOnLeak || outcome.snapshots) ? 'leak' : outcome.snapshots ? 'snapshot-memory' : null;
+        if (!reason) return;
+        recycled = true;
+        deps.onRecycle(reason, outcome.kind === 'reported' ? outcome.detail : 'a leak investigation that was not confirmed wrote heap snapshots; their native memory stays with the process');
       })
       .catch((thrown: unknown) => {
         phase = 'failed';
@@ -88,7 +97,10 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     const investigating = current !== null;
     const mode = forceMode(points.points, assessment, investigating, { warmupJobs: config.leakWarmupJobs, pointEveryJobs: config.leakPointEveryJobs, thresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs });
     if (points.collect(jobs, mode) === 0) return;
-    assessment = assessGrowth(points.points, options);
+    const all = points.points;
+    for (const p of all.slice(Math.max(0, all.length - (points.added - seenPoints)))) history.add(p);
+    seenPoints = points.added;
+    assessment = withSlowGrowth(assessGrowth(all, options), assessSlowGrowth(history.points, slowOptions));
     log.debug({ leak: state(), force: mode, postGcHeap: points.last?.heap ?? null, postGcExternal: points.last?.external ?? null }, 'leak sentinel: evaluated');
     if (investigating || assessment.verdict !== 'suspected leak') return;
     const now = Date.now();

@@ -7,6 +7,7 @@
  * readable by their owner only (umask 077).
  */
 import type { Config } from '../../shared/config.js';
+import type { LeakDiffJob } from '../../shared/ipc.js';
 import type { SqlRunner } from '../../shared/db/sql.js';
 import type { Logger } from '../../shared/logger.js';
 import type { MemSample } from '../../shared/mem-sample.js';
@@ -26,8 +27,10 @@ export interface MemoryWiringDeps {
   pauseJobs(): Promise<void>;
   resumeJobs(): void;
   announceBlocking(expectedMs: number, what: string): void;
-  /** Drain and replace this process (max-memory, leak). */
-  recycle(reason: 'max-memory' | 'leak', detail: string): void;
+  /** Drain and replace this process (max-memory, leak, the memory a leak investigation's snapshots left). */
+  recycle(reason: 'max-memory' | 'leak' | 'snapshot-memory', detail: string): void;
+  /** Hands a stored leak report's heap diff to the supervisor (this process is being replaced). */
+  handOffDiff(job: LeakDiffJob): void;
 }
 
 export interface MemoryWiring {
@@ -40,7 +43,7 @@ export interface MemoryWiring {
 export function wireMemory(deps: MemoryWiringDeps): MemoryWiring {
   const { config } = deps;
   process.umask(0o077);
-  const sentinel = config.leakSentinel ? createLeakSentinel({ ...deps, onRecycle: (detail) => deps.recycle('leak', detail) }) : null;
+  const sentinel = config.leakSentinel ? createLeakSentinel({ ...deps, onRecycle: (reason, detail) => deps.recycle(reason, detail) }) : null;
   const limit = config.maxWorkerMemoryMb * MB;
   const checkRss = (rss: number, jobsDone: number) => {
     if (limit > 0 && rss > limit) {

@@ -1,0 +1,27 @@
+/**
+ * The highest RSS of this process, and its highest RSS above the V8 heap, while an
+ * investigation runs (read every 500 ms and at each step). Kept apart from the investigation's
+ * closures on purpose: a timer created during the investigation would otherwise reach its whole
+ * scope, and the heap diff would rank the timer as what holds the new memory.
+ */
+export class RssPeak {
+  rss = 0;
+  overHeap = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(everyMs = 500) {
+    this.read();
+    this.timer = setInterval(() => this.read(), everyMs);
+    this.timer.unref();
+  }
+
+  read(): void {
+    const mu = process.memoryUsage();
+    this.rss = Math.max(this.rss, mu.rss);
+    this.overHeap = Math.max(this.overHeap, mu.rss - mu.heapUsed);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
