@@ -10,6 +10,8 @@ import { fetchPage, type FetchedPage, type FetchedRedirect } from '../../src/wor
 
 const HTML = '<!doctype html><html><head><title>Hello</title></head><body><a href="/next">next</a></body></html>';
 const MiB = 1024 * 1024;
+/** 50 MiB that gzip to about 50 KB, compressed once: compressing per request outlasted the 300 ms headers timeout on a loaded machine. */
+const BOMB = zlib.gzipSync(Buffer.alloc(50 * MiB, 'a'));
 const limits: FetchLimits = {
   connectTimeoutMs: 2000,
   headersTimeoutMs: 300,
@@ -25,7 +27,7 @@ const routes: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
   '/gzip': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(zlib.gzipSync(HTML)),
   '/br': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'br' }).end(zlib.brotliCompressSync(HTML)),
   '/deflate': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' }).end(zlib.deflateSync(HTML)),
-  '/bomb': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(zlib.gzipSync(Buffer.alloc(50 * MiB, 'a'))),
+  '/bomb': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(BOMB),
   '/corrupt': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end('this is not gzip at all'),
   '/big': (_q, res) => {
     res.writeHead(200, { 'content-type': 'text/html' }); // chunked: no Content-Length to trust

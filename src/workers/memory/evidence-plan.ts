@@ -3,8 +3,8 @@
  * they fit, V8's sampling heap profile alone when they do not. Writing a snapshot makes V8 build
  * the whole object graph in native memory (about 500 bytes per JavaScript object, plus a fixed
  * part), and that memory goes back to malloc, not to the OS, so the process keeps it until it
- * ends. The investigation's memory budget is --max-worker-memory when set, else the heap plus
- * --leak-headroom (300 MB by default). Snapshots are taken only when the predicted RSS stays
+ * ends. The investigation's memory budget is --max-worker-memory when set, else the V8 heap (as committed) plus
+ * SPIDERD_LEAK_HEADROOM_MB (300 MB by default). Snapshots are taken only when the predicted RSS stays
  * within it, when writing one takes less than leakMaxPauseMs, and when the machine has the RAM
  * the diff needs; otherwise the sampling profile names the allocation site and the report says
  * why there was no snapshot.
@@ -29,9 +29,10 @@ export interface MemoryBudget {
   source: string;
 }
 
-export function investigationBudget(heapUsedBytes: number, maxWorkerMemoryMb: number, headroomMb: number): MemoryBudget {
+/** `heapBytes`: the V8 heap as committed (heapTotal). */
+export function investigationBudget(heapBytes: number, maxWorkerMemoryMb: number, headroomMb: number): MemoryBudget {
   if (maxWorkerMemoryMb > 0) return { bytes: maxWorkerMemoryMb * MB, source: `--max-worker-memory ${maxWorkerMemoryMb} MB` };
-  return { bytes: heapUsedBytes + headroomMb * MB, source: `heap ${(heapUsedBytes / MB).toFixed(0)} MB + ${headroomMb} MB headroom` };
+  return { bytes: heapBytes + headroomMb * MB, source: `heap ${(heapBytes / MB).toFixed(0)} MB + ${headroomMb} MB headroom` };
 }
 
 export function snapshotCostBytes(objects: number): number {

@@ -143,7 +143,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     /** The sentinel recycles the process after this outcome: its jobs stay paused. */
     let recycleNext = false;
     const jobsAtDetection = deps.jobsDone();
-    const budgetNow = () => investigationBudget(process.memoryUsage().heapUsed, config.maxWorkerMemoryMb, config.leakHeadroomMb);
+    const budgetNow = () => investigationBudget(process.memoryUsage().heapTotal, config.maxWorkerMemoryMb, config.leakHeadroomMb);
     const rate = suspectedRate(assessment, config.leakThresholdMbPer1kJobs);
     const gapLength = gapJobs(rate, config.leakSnapshotGapJobs);
     // The budget is heap + headroom (or --max-worker-memory): watched as RSS, and as RSS above the heap.

@@ -1,5 +1,5 @@
 /**
- * The highest RSS of this process, and its highest RSS above the V8 heap, while an
+ * The highest RSS of this process, and its highest RSS above the V8 heap (its committed size), while an
  * investigation runs (read every 500 ms and at each step). Kept apart from the investigation's
  * closures on purpose: a timer created during the investigation would otherwise reach its whole
  * scope, and the heap diff would rank the timer as what holds the new memory.
@@ -18,7 +18,7 @@ export class RssPeak {
   read(): void {
     const mu = process.memoryUsage();
     this.rss = Math.max(this.rss, mu.rss);
-    this.overHeap = Math.max(this.overHeap, mu.rss - mu.heapUsed);
+    this.overHeap = Math.max(this.overHeap, mu.rss - mu.heapTotal);
   }
 
   stop(): void {
