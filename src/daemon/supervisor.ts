@@ -24,6 +24,7 @@ import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
 import { claimMissingEpoch } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
+import { startRecrawlScheduler } from './recrawl-scheduler.js';
 import { RequeueRunner } from './requeue-runner.js';
 import { openServices } from './services.js';
 import { drainSlots, killAll } from './shutdown.js';
@@ -76,6 +77,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
 
   const requeue = new RequeueRunner(() => requeueFromDb(db, redis, openQueue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
   const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, startupAfterMs: Math.min(STARTUP_RECONCILE_MS, config.reconcileIntervalMs), log, request: (reason) => requeue.request(reason, 0) });
+  const recrawl = startRecrawlScheduler({ db, openQueue, attempts: config.attempts, tickMs: config.recrawlTickMs, log });
   const checkEpoch = () =>
     claimMissingEpoch(redis, keys, config.daemonId)
       .then((missing) => {
@@ -136,6 +138,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
       finishing ??= (async () => {
         clearInterval(epochTimer);
         reconcile.stop();
+        await bounded('stopping the recrawl scheduler', recrawl.stop());
         await drainSlots(slots, config.graceMs, log);
         sampler.stop();
         await bounded('requeue from PostgreSQL', requeue.flushAndStop());
