@@ -1,7 +1,9 @@
 /**
  * The one statement that writes a batch of page results: UPDATE ... FROM jsonb_to_recordset,
  * only for rows still 'queued', so a redelivered job never overwrites or duplicates a row. An
- * unchanged refetch keeps the stored page data and writes only the fetch bookkeeping.
+ * unchanged refetch keeps the stored page data and writes only the fetch bookkeeping. Any row
+ * that replaces the page data without a 200 (a failure, a redirect) drops the validators too, so
+ * the next fetch is unconditional and cannot get a 304 for data that is no longer stored.
  */
 import type { SqlRunner } from '../shared/db/sql.js';
 import type { PageResult, RecrawlFields } from './page-result.js';
@@ -15,9 +17,7 @@ export function updatePageRows(param: string): string {
   return `
     UPDATE pages AS p SET
       state = r.state::"PageState", fetched_at = r.fetched_at, duration_ms = r.duration_ms, attempts = r.attempts, ${data},
-      etag = CASE WHEN r.fetches > 0 THEN r.etag ELSE p.etag END,
-      last_modified = CASE WHEN r.fetches > 0 THEN r.last_modified ELSE p.last_modified END,
-      not_modified = CASE WHEN r.fetches > 0 THEN r.not_modified ELSE p.not_modified END,
+      etag = r.etag, last_modified = r.last_modified, not_modified = r.not_modified,
       changed_at = CASE WHEN r.changed THEN r.fetched_at ELSE p.changed_at END,
       next_due_at = r.next_due_at, interval_s = COALESCE(r.interval_s, p.interval_s),
       fetch_count = p.fetch_count + r.fetches, change_count = p.change_count + r.changes
