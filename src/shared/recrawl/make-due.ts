@@ -30,7 +30,7 @@ export async function applyPolicy(tx: SqlRunner, crawlId: number, policy: Recraw
   }
   const first = firstInterval(policy);
   await tx.execute(
-    `UPDATE pages SET interval_s = $3, next_due_at = COALESCE(fetched_at, now() AT TIME ZONE 'UTC') + make_interval(secs => $3)
+    `UPDATE pages SET interval_s = $3::int, next_due_at = COALESCE(fetched_at, now() AT TIME ZONE 'UTC') + make_interval(secs => $3::int)
      WHERE crawl_id = $1 AND ${REVISITABLE}`,
     [crawlId, TRANSIENT_FAILURE_CODES, first],
   );
