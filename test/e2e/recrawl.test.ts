@@ -159,6 +159,12 @@ describe('recrawling a site whose pages change', () => {
     assert.ok(typeof f.nextDueAt === 'string');
   });
 
+  test('status text shows the policy and the freshness line', async () => {
+    const text = await runCli(env, ['status', '--crawl', 'fresh']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /recrawl adaptive 10s\.\.16m40s: due 0 \(overdue 0\)  fetched 11 last hour, 11 last day \(46% 304\)  changed 3 last day  next due 20\d\d-/);
+  });
+
   test('a crawl with a fixed interval comes back by itself through the scheduler', async () => {
     const enq = await runCli(env, ['enqueue', `${site.origin}/etag/3`, '--crawl', 'fixed', '--max-depth', '0', ...FAST, '--recrawl-every', '1s']);
     assert.equal(enq.code, 0, enq.stderr);
