@@ -27,6 +27,8 @@ export interface StaticSite {
   pid: number;
   /** Bytes of HTML on disk (uncompressed), for the report. */
   htmlBytes: number;
+  /** The served directory (the recrawl bench changes files in it). */
+  docs: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startStaticSite(pages: number): Promise<StaticSite> {
     server: nginx ? 'nginx' : 'node',
     pid: child.pid ?? -1,
     htmlBytes,
+    docs,
     close: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));

@@ -6,6 +6,7 @@
  */
 import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
+import { applyPolicy } from '../shared/recrawl/make-due.js';
 import { jsonColumn, type Sql } from '../shared/db/sql.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
 import type { PageJob } from '../shared/page-jobs.js';
@@ -50,6 +51,9 @@ export async function addSeeds(sql: Pick<Sql, 'transaction'>, queue: Queue<PageJ
     if (!isNew) {
       await tx.execute('UPDATE crawls SET options = $1::jsonb, seed_hosts = $2::text[], updated_at = CURRENT_TIMESTAMP WHERE id = $3', [JSON.stringify(options), seedHosts, row.id]);
     }
+    // Pages fetched before the revisit policy was set or changed are scheduled under the new one.
+    const before = isNew ? null : (crawlOptionsSchema.parse(jsonColumn(row.options) ?? {}).recrawl ?? null);
+    if (!isNew && JSON.stringify(before) !== JSON.stringify(options.recrawl ?? null)) await applyPolicy(tx, row.id, options.recrawl ?? null);
     // crawls.discovered is only kept while a crawl has --max-pages: count it afresh when it gets one.
     if (!isNew && options.maxPages > 0) {
       await tx.execute('UPDATE crawls SET discovered = (SELECT count(*) FROM pages WHERE crawl_id = $1) WHERE id = $1', [row.id]);

@@ -13,6 +13,7 @@ const COMMANDS: Array<[names: string[], load: () => Promise<Register>]> = [
   [['status'], async () => (await import('./status.js')).registerStatus],
   [['export'], async () => (await import('./export.js')).registerExport],
   [['migrate'], async () => (await import('./migrate.js')).registerMigrate],
+  [['recrawl'], async () => (await import('./recrawl.js')).registerRecrawl],
   [['requeue'], async () => (await import('./requeue.js')).registerRequeue],
   [['demo'], async () => (await import('./demo.js')).registerDemo],
   [['mem'], async () => (await import('./mem/register.js')).registerMemCommands],

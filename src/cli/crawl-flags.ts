@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
 import { SpiderdError } from '../shared/errors.js';
+import { addRecrawlFlags, recrawlPolicyFromFlags } from './recrawl-flags.js';
 
 type Key = keyof CrawlOptions;
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -23,6 +24,8 @@ const FLAGS: Array<{ key: Key; flag: string; help: string; kind: 'string' | 'int
   { key: 'userAgent', flag: '--user-agent <ua>', help: "User-Agent header of this crawl's requests (default: the daemon's --user-agent; robots.txt rules are matched against the daemon's --robots-agent)", kind: 'string' },
   { key: 'ignoreRobots', flag: '--ignore-robots', help: 'do not honour robots.txt (only for sites you own)', kind: 'bool' },
   { key: 'handler', flag: '--handler <module>', help: 'extraction handler module for this crawl (stored as an absolute path)', kind: 'string' },
+  { key: 'handleUnchanged', flag: '--handle-unchanged', help: 'on a refetch whose body is unchanged, run the handler again (default: keep the stored data)', kind: 'bool' },
+  { key: 'sitemaps', flag: '--sitemaps', help: "read each origin's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml) for URLs to crawl", kind: 'bool' },
 ];
 
 const flagName = (key: string) => FLAGS.find((f) => f.key === key)?.flag.split(' ')[0] ?? key;
@@ -34,7 +37,7 @@ export function addCrawlOptionFlags(command: Command): Command {
     command.addOption(option);
   }
   command.addOption(new Option('--no-ignore-robots', 'honour robots.txt again (the default)'));
-  return command;
+  return addRecrawlFlags(command);
 }
 
 /** Only the options whose flag was given, validated; throws SPIDERD_BAD_INPUT listing every bad flag. */
@@ -53,6 +56,8 @@ export async function crawlOptionsFromFlags(opts: Record<string, unknown>): Prom
       given[f.key] = raw;
     }
   }
+  const recrawl = recrawlPolicyFromFlags(opts, problems);
+  if (recrawl !== undefined) given.recrawl = recrawl;
   const parsed = crawlOptionsSchema.partial().safeParse(given);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -5,6 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db/client.js';
 import type { PageJob } from '../shared/page-jobs.js';
+import { readFreshness, type Freshness } from './crawl-freshness.js';
 
 export interface CrawlStatus {
   name: string;
@@ -23,6 +24,10 @@ export interface CrawlStatus {
   skippedByCode: Record<string, number>;
   pagesPerSecond: number;
   options: unknown;
+  /** Pages due now (a revisit policy, or `spiderd recrawl`), waiting for a daemon to queue them. */
+  due: number;
+  /** Recrawl figures, for a crawl with a revisit policy or a round in progress; null otherwise. */
+  freshness: Freshness | null;
 }
 
 export interface CrawlRow {
@@ -47,11 +52,12 @@ export async function inFlightByCrawl(queue: Queue<PageJob>): Promise<Map<number
 export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: CrawlRow[], now = new Date()): Promise<CrawlStatus[]> {
   if (crawls.length === 0) return [];
   const ids = crawls.map((c) => c.id);
-  const [byState, firstFetch, recent, inFlight] = await Promise.all([
+  const [byState, firstFetch, recent, inFlight, freshness] = await Promise.all([
     db.page.groupBy({ by: ['crawlId', 'state', 'errorCode'], where: { crawlId: { in: ids } }, _count: { _all: true } }),
     db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { not: null } }, _min: { fetchedAt: true } }),
     db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { gt: new Date(now.getTime() - RATE_WINDOW_MS) } }, _count: { _all: true } }),
     inFlightByCrawl(queue),
+    readFreshness(db, ids),
   ]);
   return crawls.map((crawl) => {
     const s: CrawlStatus = {
@@ -70,7 +76,12 @@ export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: C
       skippedByCode: {},
       pagesPerSecond: 0,
       options: crawl.options,
+      due: 0,
+      freshness: null,
     };
+    const f = freshness.get(crawl.id);
+    s.due = f?.dueNow ?? 0;
+    if (f && (hasPolicy(crawl.options) || f.nextDueAt !== null)) s.freshness = f;
     let queuedRows = 0;
     for (const g of byState.filter((r) => r.crawlId === crawl.id)) {
       const n = g._count._all;
@@ -82,7 +93,7 @@ export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: C
       if (g.state === 'skipped') s.skippedByCode[code] = (s.skippedByCode[code] ?? 0) + n;
     }
     s.queued = Math.max(0, queuedRows - s.inFlight);
-    s.finished = queuedRows === 0 && s.discovered > 0;
+    s.finished = queuedRows === 0 && s.due === 0 && s.discovered > 0;
     const first = firstFetch.find((r) => r.crawlId === crawl.id)?._min.fetchedAt ?? null;
     const count = recent.find((r) => r.crawlId === crawl.id)?._count._all ?? 0;
     s.pagesPerSecond = rate(count, first, now);
@@ -95,4 +106,9 @@ export function rate(recentCount: number, firstFetch: Date | null, now: Date): n
   if (recentCount === 0 || firstFetch === null) return 0;
   const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1_000, now.getTime() - firstFetch.getTime()));
   return Math.round((recentCount / (windowMs / 1000)) * 100) / 100;
+}
+
+function hasPolicy(options: unknown): boolean {
+  const recrawl = (options as { recrawl?: unknown } | null)?.recrawl;
+  return recrawl !== undefined && recrawl !== null;
 }

@@ -8,6 +8,8 @@ import { csvRow } from './csv.js';
 export const EXPORT_FIELDS = [
   'url', 'finalUrl', 'state', 'status', 'contentType', 'title', 'description', 'canonical', 'noindex', 'nofollow', 'depth',
   'discoveredAt', 'fetchedAt', 'durationMs', 'bytes', 'contentHash', 'errorCode', 'error', 'attempts', 'links', 'data',
+  // Recrawl state (docs/recrawl.md).
+  'etag', 'lastModified', 'changedAt', 'nextDueAt', 'intervalS', 'fetchCount', 'changeCount', 'notModified',
 ] as const;
 
 export type ExportField = (typeof EXPORT_FIELDS)[number];

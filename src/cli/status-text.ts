@@ -1,6 +1,8 @@
 /** The human-readable `status` output and the live progress line. Pure formatting. */
 import type { CrawlStatus } from './crawl-status.js';
 import type { DaemonStatus } from './daemon-status.js';
+import { formatDuration } from '../shared/duration.js';
+import { describePolicy, recrawlPolicySchema } from '../shared/recrawl/policy.js';
 
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -21,9 +23,19 @@ export function crawlText(c: CrawlStatus): string {
     `crawl ${JSON.stringify(c.name)}  ${c.finished ? 'finished' : 'running'}  (created ${c.createdAt})`,
     `  discovered ${c.discovered}  queued ${c.queued}  in flight ${c.inFlight}  fetched ${c.fetched}  failed ${c.failed}  skipped ${c.skipped}  redirected ${c.redirected}  ${c.pagesPerSecond.toFixed(1)} pages/s`,
   ];
+  if (c.freshness) lines.push(freshnessText(c));
   if (c.failed > 0) lines.push(`  failed:  ${byCode(c.failedByCode)}`);
   if (c.skipped > 0) lines.push(`  skipped: ${byCode(c.skippedByCode)}`);
   return lines.join('\n');
+}
+
+/** "  recrawl every 6h: due 3 (overdue 0)  fetched 120 last hour, 2400 last day (91% 304)  changed 40 last day  next due 2026-..." */
+function freshnessText(c: CrawlStatus): string {
+  const f = c.freshness!;
+  const policy = recrawlPolicySchema.safeParse((c.options as { recrawl?: unknown } | null)?.recrawl);
+  const name = policy.success ? describePolicy(policy.data, formatDuration) : 'round';
+  const share = f.notModifiedShare === null ? '' : ` (${Math.round(f.notModifiedShare * 100)}% 304)`;
+  return `  recrawl ${name}: due ${f.dueNow} (overdue ${f.overdue})  fetched ${f.fetchedLastHour} last hour, ${f.fetchedLastDay} last day${share}  changed ${f.changedLastDay} last day  next due ${f.nextDueAt ?? '-'}`;
 }
 
 export function daemonsText(daemons: DaemonStatus[]): string {

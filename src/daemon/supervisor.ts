@@ -25,6 +25,7 @@ import { Heartbeat } from './heartbeat.js';
 import { claimMissingEpoch } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
 import { LeakDiffs } from './leak-diffs.js';
+import { startRecrawlScheduler } from './recrawl-scheduler.js';
 import { RequeueRunner } from './requeue-runner.js';
 import { openServices } from './services.js';
 import { drainSlots, killAll } from './shutdown.js';
@@ -77,6 +78,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
 
   const requeue = new RequeueRunner(() => requeueFromDb(db, redis, openQueue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
   const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, startupAfterMs: Math.min(STARTUP_RECONCILE_MS, config.reconcileIntervalMs), log, request: (reason) => requeue.request(reason, 0) });
+  const recrawl = startRecrawlScheduler({ db, openQueue, attempts: config.attempts, tickMs: config.recrawlTickMs, log });
   const checkEpoch = () =>
     claimMissingEpoch(redis, keys, config.daemonId)
       .then((missing) => {
@@ -142,6 +144,7 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
       finishing ??= (async () => {
         clearInterval(epochTimer);
         reconcile.stop();
+        await bounded('stopping the recrawl scheduler', recrawl.stop());
         await drainSlots(slots, config.graceMs, log);
         await leakDiffs.stop(config.graceMs);
         sampler.stop();

@@ -51,6 +51,8 @@ const schema = z.object({
   blockedLimitMs: int(1_000, 3_600_000),
   /** How often one daemon of the fleet re-adds jobs for queued pages that have none. */
   reconcileIntervalMs: int(1_000, 86_400_000),
+  /** How often one daemon of the fleet moves pages whose recrawl is due into the queue. */
+  recrawlTickMs: int(200, 3_600_000),
   /**
    * How long a crawler process's lock on a page job lasts (renewed at half that while it
    * works). A job whose process died is redelivered once the lock lapses and the stall check
@@ -131,6 +133,7 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   fetchDeadlineMs: 60_000,
   blockedLimitMs: 30_000,
   reconcileIntervalMs: 300_000,
+  recrawlTickMs: 10_000,
   jobLockMs: 30_000,
   attempts: 4,
   retryBaseMs: 2_000,
@@ -191,6 +194,7 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
   fetchDeadlineMs: 'SPIDERD_FETCH_DEADLINE_MS',
   blockedLimitMs: 'SPIDERD_BLOCKED_LIMIT_MS',
   reconcileIntervalMs: 'SPIDERD_RECONCILE_INTERVAL_MS',
+  recrawlTickMs: 'SPIDERD_RECRAWL_TICK_MS',
   jobLockMs: 'SPIDERD_JOB_LOCK_MS',
   attempts: 'SPIDERD_ATTEMPTS',
   retryBaseMs: 'SPIDERD_RETRY_BASE_MS',

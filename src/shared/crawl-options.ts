@@ -3,6 +3,7 @@
  * applies the same ones. Defaults are polite.
  */
 import { z } from 'zod';
+import { recrawlPolicySchema } from './recrawl/policy.js';
 
 const regex = z.string().refine((s) => {
   try {
@@ -36,6 +37,12 @@ export const crawlOptionsSchema = z.object({
   ignoreRobots: z.boolean().default(false),
   /** Path of an extraction handler module for this crawl (overrides the daemon's --handler). */
   handler: z.string().min(1).optional(),
+  /** The revisit policy (docs/recrawl.md); unset (or null) = every page is fetched once. */
+  recrawl: recrawlPolicySchema.nullable().optional(),
+  /** Run the handler again on a refetch whose body hash is unchanged (default: keep its stored data). */
+  handleUnchanged: z.boolean().default(false),
+  /** Read each origin's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml) for URLs to crawl. */
+  sitemaps: z.boolean().default(false),
 });
 
 export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   SPIDERD_ROBOTS_UNAVAILABLE: "the origin's robots.txt could not be fetched (5xx, 429, timeout, network); its pages wait and are tried again",
   SPIDERD_STORE_FAILED: "the page's result could not be written (a bad row); the page is stored failed so the rest of its batch is not lost",
   SPIDERD_WORKER_BLOCKED: "a crawler process's event loop was blocked longer than --blocked-limit; it was killed and replaced",
+  SPIDERD_SITEMAP_INVALID: 'a sitemap is malformed (not XML or a URL list, undeclared entities, bad gzip) or an index nested in an index; it is skipped',
+  SPIDERD_SITEMAP_TOO_LARGE: 'a sitemap is over the sitemaps.org limits (50,000 URLs, 50 MB uncompressed) or a walk over its file/URL caps; the excess is skipped',
   SPIDERD_SNAPSHOT_BUDGET_IN_USE: "the snapshot directory's file or byte budget is taken by files in use",
 } as const;
 

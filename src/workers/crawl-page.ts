@@ -17,7 +17,9 @@ import { linksToFollow } from './follow-links.js';
 import { runHandler, type HandlerLoader } from './handler.js';
 import type { KnownUrls } from './known-urls.js';
 import { EMPTY_ROW, type PageResult } from './page-result.js';
+import type { PriorFetch } from './page-guard.js';
 import { parsePage } from './parse-page.js';
+import { findingOf, pageFields, unchangedResult } from './recrawl-fields.js';
 import type { HostPoliteness } from './politeness/host-politeness.js';
 import { hostPauseMs } from './politeness/host-pause.js';
 import { markDisallowed } from './robots/disallowed-links.js';
@@ -40,14 +42,17 @@ export interface CrawlDeps {
   handlers: HandlerLoader;
 }
 
-/** `holdsSlot`: the caller already holds a fetch slot for this page (a page tried alone, stalls.ts). */
-export type PageCrawler = (crawl: Crawl, page: PageJob, attempts: number, holdsSlot: boolean) => Promise<CrawlOutcome>;
+/**
+ * `holdsSlot`: the caller already holds a fetch slot for this page (a page tried alone, stalls.ts).
+ * `prior`: what the page's previous fetch left, for a refetch (recrawl-fields.ts).
+ */
+export type PageCrawler = (crawl: Crawl, page: PageJob, attempts: number, holdsSlot: boolean, prior?: PriorFetch | null) => Promise<CrawlOutcome>;
 
 export function createPageCrawler(deps: CrawlDeps): PageCrawler {
   // A lease outlives its fetch only if its holder dies; then it expires after the longest fetch.
   const leaseMs = deps.config.fetchDeadlineMs + 5_000;
 
-  return async function crawlPage(crawl, page, attempts, holdsSlot) {
+  return async function crawlPage(crawl, page, attempts, holdsSlot, prior = null) {
     const { options } = crawl;
     const userAgent = options.userAgent ?? deps.config.userAgent;
     const robots = options.ignoreRobots ? { allowed: true, crawlDelayMs: 0 } : await deps.robots.check(page.url);
@@ -63,7 +68,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
       if (!slot.ok) return { kind: 'defer', waitMs: slot.waitMs };
       let fetched;
       try {
-        fetched = await fetchPage(deps.agent, page.url, { userAgent, limits: deps.limits, deadlineMs: deps.config.fetchDeadlineMs });
+        fetched = await fetchPage(deps.agent, page.url, { userAgent, limits: deps.limits, deadlineMs: deps.config.fetchDeadlineMs, validators: prior });
       } catch (thrown) {
         const err = wrapError('SPIDERD_INTERNAL', `fetching ${page.url} failed`, thrown);
         const pause = hostPauseMs(err, attempts, deps.config.retryBaseMs);
@@ -74,6 +79,12 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
       }
       if (fetched.kind === 'redirect') return { kind: 'done', result: redirectResult(crawl, page, attempts, fetched, deps.limits.maxRedirects) };
       const handlerPath = options.handler ?? deps.config.handler;
+      // A refetch that finds the page unchanged costs no parse and no handler call (unless the crawl asks for it).
+      const base = { crawlId: page.crawlId, pageId: page.pageId, maxPages: options.maxPages, maxPagesPerHost: options.maxPagesPerHost };
+      if (fetched.kind === 'not-modified' && prior) return { kind: 'done', result: unchangedResult(base, options.recrawl, prior, fetched, attempts) };
+      if (fetched.kind === 'not-modified') throw new SpiderdError('SPIDERD_INTERNAL', `${page.url} answered 304 to a request without validators`);
+      const unchanged = prior !== null && findingOf(prior, fetched.contentHash) === 'unchanged';
+      if (unchanged && !(options.handleUnchanged && handlerPath)) return { kind: 'done', result: unchangedResult(base, options.recrawl, prior, fetched, attempts) };
       // The DOM is built only for a handler to query: spiderd's own fields come from the parse events.
       const parsed = parsePage(fetched.html, fetched.url, { dom: handlerPath !== undefined });
       const links = linksToFollow(parsed, page.depth, options.maxDepth, crawl.scope);
@@ -87,14 +98,13 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
           handlerError = wrapError('SPIDERD_HANDLER_FAILED', `handler failed on ${page.url}`, err);
         }
       }
+      const fetchedAt = new Date();
       return {
         kind: 'done',
         result: {
-          crawlId: page.crawlId,
-          pageId: page.pageId,
-          maxPages: options.maxPages,
-          maxPagesPerHost: options.maxPagesPerHost,
-          discovered: options.ignoreRobots ? links : markDisallowed(deps.robots, deps.known, page.crawlId, links),
+          ...base,
+          // Links come from changed pages only: an unchanged site adds no rows.
+          discovered: unchanged ? [] : options.ignoreRobots ? links : markDisallowed(deps.robots, deps.known, page.crawlId, links),
           row: {
             state: handlerError ? 'failed' : 'fetched',
             finalUrl: fetched.url,
@@ -105,7 +115,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
             canonical: parsed.canonical,
             noindex: parsed.noindex,
             nofollow: parsed.nofollow,
-            fetchedAt: new Date(),
+            fetchedAt,
             durationMs: fetched.durationMs,
             bytes: fetched.bytes,
             contentHash: fetched.contentHash,
@@ -114,6 +124,7 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
             attempts,
             links: parsed.links.map((l) => l.url),
             data,
+            recrawl: pageFields(options.recrawl, prior, fetched, fetchedAt, false),
           },
         },
       };

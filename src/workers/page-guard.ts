@@ -1,13 +1,38 @@
 /**
  * Before fetching, a job checks that its page row is still 'queued' (a requeue may have raced a
- * completion, or BullMQ redelivered a job whose result is already stored). Lookups are collected
- * for a few milliseconds and answered with one query, not one per page.
+ * completion, or BullMQ redelivered a job whose result is already stored). The same lookup reads
+ * what an earlier fetch of the page left (validators, body hash, interval): a refetch sends the
+ * validators and compares the hash (docs/recrawl.md). Lookups are collected for a few
+ * milliseconds and answered with one query, not one per page.
  */
 import type { SqlRunner } from '../shared/db/sql.js';
 import { dbError } from './db-errors.js';
 
+/** What the page's last fetch that reached the server left; null for a page never fetched. */
+export interface PriorFetch {
+  etag: string | null;
+  lastModified: string | null;
+  contentHash: string | null;
+  intervalS: number | null;
+}
+
+export interface PageCheck {
+  queued: boolean;
+  prior: PriorFetch | null;
+}
+
+interface Row {
+  id: string;
+  state: string;
+  etag: string | null;
+  last_modified: string | null;
+  content_hash: string | null;
+  interval_s: number | null;
+  fetch_count: number;
+}
+
 interface Waiter {
-  resolve(queued: boolean): void;
+  resolve(check: PageCheck): void;
   reject(err: Error): void;
 }
 
@@ -22,7 +47,12 @@ export class PageGuard {
   ) {}
 
   /** True when the page row exists and is still 'queued'. */
-  isQueued(pageId: string): Promise<boolean> {
+  async isQueued(pageId: string): Promise<boolean> {
+    return (await this.check(pageId)).queued;
+  }
+
+  /** Whether the page is still 'queued', and what its previous fetch left. */
+  check(pageId: string): Promise<PageCheck> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(pageId);
       if (list) list.push({ resolve, reject });
@@ -38,10 +68,15 @@ export class PageGuard {
     const batch = this.waiting;
     this.waiting = new Map();
     const ids = [...batch.keys()];
-    this.sql.query<{ id: string; state: string }>('SELECT id::text AS id, state::text AS state FROM pages WHERE id = ANY($1::bigint[])', [ids]).then(
+    const columns = 'id::text AS id, state::text AS state, etag, last_modified, content_hash, interval_s, fetch_count';
+    this.sql.query<Row>(`SELECT ${columns} FROM pages WHERE id = ANY($1::bigint[])`, [ids]).then(
       (rows) => {
-        const queued = new Set(rows.filter((r) => r.state === 'queued').map((r) => r.id));
-        for (const [id, waiters] of batch) for (const w of waiters) w.resolve(queued.has(id));
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const [id, waiters] of batch) {
+          const r = byId.get(id);
+          const check: PageCheck = { queued: r?.state === 'queued', prior: r && r.fetch_count > 0 ? { etag: r.etag, lastModified: r.last_modified, contentHash: r.content_hash, intervalS: r.interval_s } : null };
+          for (const w of waiters) w.resolve(check);
+        }
       },
       (err: unknown) => {
         const e = dbError('looking up page states', err);

@@ -28,6 +28,26 @@ export interface PageRow {
   links: string[] | null;
   /** What the handler returned, already round-tripped through JSON; null when there is none. */
   data: unknown;
+  /** What this fetch means for recrawling (recrawl-fields.ts); absent: nothing (a redirect, a permanent failure). */
+  recrawl?: RecrawlFields;
+}
+
+/**
+ * first: the page's first fetch; changed / unchanged: a refetch whose body changed or not (a 304,
+ * or the same body hash); failed: a transient failure, due again after its interval.
+ */
+export type Finding = 'first' | 'changed' | 'unchanged' | 'failed';
+
+export interface RecrawlFields {
+  finding: Finding;
+  /** The stored page data (title, links, handler data, status, hash) stays as it was: only the fetch bookkeeping is written. */
+  keepData: boolean;
+  notModified: boolean;
+  etag: string | null;
+  lastModified: string | null;
+  /** Null when the crawl has no revisit policy. */
+  nextDueAt: Date | null;
+  intervalS: number | null;
 }
 
 export interface PageResult {

@@ -15,7 +15,8 @@ import type { PageJob } from '../shared/page-jobs.js';
 import type { CachedCrawl, CrawlCache } from './crawl-cache.js';
 import type { PageCrawler } from './crawl-page.js';
 import { errorRow, type PageResult } from './page-result.js';
-import type { PageGuard } from './page-guard.js';
+import type { PageGuard, PriorFetch } from './page-guard.js';
+import { failureFields } from './recrawl-fields.js';
 import { MAX_STALLED_COUNT, POISON_ALONE_RUNS } from './stalls.js';
 import type { Slots } from './slots.js';
 import type { StoreBatch } from './store-batch.js';
@@ -76,10 +77,12 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
     // A first delivery of a freshly discovered page is due by construction (one job id per page);
     // a redelivery, a retry or a re-added job may find its page already stored.
     const maybeDone = page.requeued === true || job.attemptsMade > 0 || job.stalledCounter > 0;
-    if (maybeDone && !(await deps.guard.isQueued(page.pageId))) return;
+    const check = maybeDone ? await deps.guard.check(page.pageId) : null;
+    if (check && !check.queued) return;
+    const prior = check?.prior ?? null;
     const aloneRuns = page.aloneRuns ?? 0;
     const poisoned = aloneRuns >= POISON_ALONE_RUNS || job.stalledCounter >= MAX_STALLED_COUNT;
-    if (job.stalledCounter === 0 || poisoned) return crawlAndStore(job, token, page, crawl, false);
+    if (job.stalledCounter === 0 || poisoned) return crawlAndStore(job, token, page, crawl, false, prior);
     // A process died holding this page: it runs alone, fetch to commit, and the try is recorded
     // first, so a death during it counts against this page and no other (stalls.ts). A try that
     // ends without a death (deferred, retried) is taken off the record again.
@@ -87,7 +90,7 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
     try {
       await job.updateData({ ...job.data, aloneRuns: aloneRuns + 1 });
       try {
-        await crawlAndStore(job, token, page, crawl, true);
+        await crawlAndStore(job, token, page, crawl, true, prior);
       } catch (thrown) {
         await job.updateData({ ...job.data, aloneRuns }).catch(() => undefined);
         throw thrown;
@@ -97,7 +100,7 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
     }
   }
 
-  async function crawlAndStore(job: Job<PageJob>, token: string | undefined, page: PageJob, crawl: CachedCrawl, alone: boolean): Promise<void> {
+  async function crawlAndStore(job: Job<PageJob>, token: string | undefined, page: PageJob, crawl: CachedCrawl, alone: boolean, prior: PriorFetch | null): Promise<void> {
     const attempts = job.attemptsMade + 1;
     const aloneRuns = page.aloneRuns ?? 0;
     let result: PageResult;
@@ -106,7 +109,7 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
       if (aloneRuns >= POISON_ALONE_RUNS || job.stalledCounter >= MAX_STALLED_COUNT) {
         throw new SpiderdError('SPIDERD_PAGE_KILLED_WORKER', `crawler processes died ${job.stalledCounter} times while on ${page.url}, ${aloneRuns} of them while it was tried alone; not trying it again`);
       }
-      const outcome = await deps.crawlPage(crawl, page, attempts, alone);
+      const outcome = await deps.crawlPage(crawl, page, attempts, alone, prior);
       if (outcome.kind === 'defer') return await defer(job, token, outcome.waitMs, 'host busy');
       result = outcome.result;
     } catch (thrown) {
@@ -118,7 +121,8 @@ export function createPageProcessor(deps: PageDeps): PageProcessor {
       if (err.code === 'SPIDERD_DB_UNAVAILABLE' || err.code === 'SPIDERD_REDIS_UNAVAILABLE') throw err; // deferred above
       if (err.transient && attempts < (job.opts.attempts ?? 1)) throw err; // BullMQ retries it
       if (err.code === 'SPIDERD_INTERNAL') deps.log.error({ err, url: page.url }, 'unexpected failure while crawling a page');
-      result = { crawlId: page.crawlId, pageId: page.pageId, maxPages: 0, maxPagesPerHost: 0, row: errorRow(err, attempts), discovered: [] };
+      const row = { ...errorRow(err, attempts), recrawl: failureFields(crawl.ok ? crawl.options.recrawl : null, prior, err) };
+      result = { crawlId: page.crawlId, pageId: page.pageId, maxPages: 0, maxPagesPerHost: 0, row, discovered: [] };
     }
     await deps.store.submit(result);
   }

@@ -19,6 +19,7 @@ import { createHttpAgent, fetchLimits } from './fetch/http-agent.js';
 import { HandlerLoader } from './handler.js';
 import { KnownUrls } from './known-urls.js';
 import { PageGuard } from './page-guard.js';
+import { withSitemaps } from './sitemaps/with-sitemaps.js';
 import { HostPoliteness } from './politeness/host-politeness.js';
 import { createPageProcessor } from './process-page.js';
 import { RobotsGate } from './robots/robots-gate.js';
@@ -54,16 +55,10 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
     new StoreBatch({ sql, queue, log, known, attempts: config.attempts, batchSize: config.batchSize, flushMs: config.flushMs, upstream: () => slots.active }),
     (s) => s.close(),
   );
-  const crawlPage = createPageCrawler({
-    config,
-    robots: new RobotsGate({ redis, keys, agent, log, robotsAgent: config.robotsAgent, userAgent: config.userAgent, fetchDeadlineMs: config.fetchDeadlineMs }),
-    known,
-    politeness: new HostPoliteness(redis, keys),
-    slots,
-    agent,
-    limits,
-    handlers: new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs }),
-  });
+  const robots = new RobotsGate({ redis, keys, agent, log, robotsAgent: config.robotsAgent, userAgent: config.userAgent, fetchDeadlineMs: config.fetchDeadlineMs });
+  const politeness = new HostPoliteness(redis, keys);
+  const handlers = new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs });
+  const crawlPage = withSitemaps(createPageCrawler({ config, robots, known, politeness, slots, agent, limits, handlers }), { config, agent, robots, politeness, known, sql, log });
   const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(sql), guard: new PageGuard(sql), crawlPage, slots, store });
   const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
   if (auto) {

@@ -80,7 +80,7 @@ describe('spiderd export', () => {
     assert.ok(text.includes('"Shoes, ""boots"" & more"'), 'quotes doubled inside a quoted field');
     const [header, first, second, ...rest] = parseCsv(text);
     assert.equal(rest.length, 0);
-    assert.equal(header!.join(','), 'url,finalUrl,state,status,contentType,title,description,canonical,noindex,nofollow,depth,discoveredAt,fetchedAt,durationMs,bytes,contentHash,errorCode,error,attempts,links,data');
+    assert.equal(header!.join(','), 'url,finalUrl,state,status,contentType,title,description,canonical,noindex,nofollow,depth,discoveredAt,fetchedAt,durationMs,bytes,contentHash,errorCode,error,attempts,links,data,etag,lastModified,changedAt,nextDueAt,intervalS,fetchCount,changeCount,notModified');
     const row = Object.fromEntries(header!.map((h, i) => [h, first![i]]));
     assert.equal(row.title, 'Shoes, "boots" & more');
     assert.equal(row.description, 'line one\nline two');

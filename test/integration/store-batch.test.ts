@@ -253,6 +253,28 @@ describe('StoreBatch', () => {
     }
   });
 
+  test('recrawl: an unchanged refetch keeps the stored page data and counts a fetch; a failed one drops the validators', async () => {
+    const { crawlId, seedId } = await seedCrawl('refetch', 0);
+    const store = newStore({ sql, batchSize: 10, flushMs: 5 });
+    const due = new Date(Date.now() + 3_600_000);
+    const recrawl = { keepData: false, notModified: false, etag: '"v1"', lastModified: null, nextDueAt: due, intervalS: 3_600 };
+    await store.submit(result(crawlId, seedId, { ...fetchedRow('stored title', [`${SITE}/x`]), data: { kept: true }, recrawl: { ...recrawl, finding: 'first' } }));
+    const requeue = () => db.page.update({ where: { id: BigInt(seedId) }, data: { state: 'queued', nextDueAt: null } });
+    await requeue();
+    const unchanged = { ...fetchedRow('not stored'), status: 304, contentHash: null, links: null, recrawl: { ...recrawl, finding: 'unchanged' as const, keepData: true, notModified: true, intervalS: 5_400 } };
+    await store.submit(result(crawlId, seedId, unchanged));
+    let row = await db.page.findUniqueOrThrow({ where: { id: BigInt(seedId) } });
+    assert.deepEqual([row.state, row.title, row.status, row.contentHash, row.links, row.data], ['fetched', 'stored title', 200, 'h', [`${SITE}/x`], { kept: true }]);
+    assert.deepEqual([row.fetchCount, row.changeCount, row.notModified, row.etag, row.intervalS], [2, 0, true, '"v1"', 5_400]);
+    assert.equal(row.nextDueAt?.getTime(), due.getTime());
+
+    await requeue();
+    await store.submit(result(crawlId, seedId, { ...fetchedRow(''), state: 'failed', errorCode: 'SPIDERD_HTTP_4XX', contentHash: null, title: null }));
+    await store.close();
+    row = await db.page.findUniqueOrThrow({ where: { id: BigInt(seedId) } });
+    assert.deepEqual([row.state, row.etag, row.nextDueAt, row.fetchCount], ['failed', null, null, 2], 'no validators left for data that is no longer stored');
+  });
+
   test('after close, submits are refused with a transient error', async () => {
     const store = newStore({ sql, batchSize: 64, flushMs: 5 });
     await store.close();

@@ -39,9 +39,29 @@ export interface FetchedRedirect {
   durationMs: number;
 }
 
+/** A 304 to a conditional GET: the page is as it was; the server may send fresh validators. */
+export interface FetchedNotModified {
+  kind: 'not-modified';
+  url: string;
+  status: 304;
+  etag: string | null;
+  lastModified: string | null;
+  durationMs: number;
+}
+
+/** The validators of the page's previous fetch, sent back as If-None-Match / If-Modified-Since. */
+export interface Validators {
+  etag: string | null;
+  lastModified: string | null;
+}
+
 const ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.1';
 
-export async function fetchPage(agent: Agent, url: string, opts: { userAgent: string; limits: FetchLimits; deadlineMs: number }): Promise<FetchedPage | FetchedRedirect> {
+export async function fetchPage(
+  agent: Agent,
+  url: string,
+  opts: { userAgent: string; limits: FetchLimits; deadlineMs: number; validators?: Validators | null },
+): Promise<FetchedPage | FetchedRedirect | FetchedNotModified> {
   const started = performance.now();
   const signal = AbortSignal.timeout(opts.deadlineMs);
   const target = new URL(url);
@@ -51,7 +71,7 @@ export async function fetchPage(agent: Agent, url: string, opts: { userAgent: st
       origin: target.origin,
       path: `${target.pathname}${target.search}`,
       method: 'GET',
-      headers: { 'user-agent': opts.userAgent, accept: ACCEPT, 'accept-encoding': 'gzip, deflate, br' },
+      headers: { 'user-agent': opts.userAgent, accept: ACCEPT, 'accept-encoding': 'gzip, deflate, br', ...conditionalHeaders(opts.validators) },
       signal,
     });
   } catch (thrown) {
@@ -60,6 +80,13 @@ export async function fetchPage(agent: Agent, url: string, opts: { userAgent: st
   const status = res.statusCode;
   const contentType = headerValue(res.headers, 'content-type');
   const details: FetchDetails = { status, contentType, finalUrl: url };
+  const conditional = Object.keys(conditionalHeaders(opts.validators)).length > 0;
+  if (status === 304 && conditional) {
+    await discardBody(res.body);
+    const etag = headerValue(res.headers, 'etag');
+    const lastModified = headerValue(res.headers, 'last-modified');
+    return { kind: 'not-modified', url, status, etag, lastModified, durationMs: Math.round(performance.now() - started) };
+  }
   if (status >= 300 && status < 400) {
     await discardBody(res.body);
     const location = headerValue(res.headers, 'location');
@@ -106,6 +133,13 @@ export async function fetchPage(agent: Agent, url: string, opts: { userAgent: st
     durationMs: Math.round(performance.now() - started),
     contentHash: createHash('sha256').update(body.data).digest('hex'),
   };
+}
+
+function conditionalHeaders(v: Validators | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (v?.etag) headers['if-none-match'] = v.etag;
+  if (v?.lastModified) headers['if-modified-since'] = v.lastModified;
+  return headers;
 }
 
 /** The deadline's own error when it fired (a tarpit), else the usual classification. */
