@@ -7,7 +7,8 @@
  * figures, and the report's three names.
  * Flags: --rate N (pages/s, default 500; 0 = flat out), --concurrency N (16), --jobs N (6000;
  * leak-slow 40,000, leak-late 30,000), --kinds a,b (default: every fixture; an absolute path runs
- * that handler module), --clean-jobs N (pages of the clean run, default 100000).
+ * that handler module), --clean-jobs N (pages of the clean run, default 100000), --warmup N
+ * (the sentinel's warm-up, default 800: a later one lets a big leak's heap grow first).
  * The clean run is also a check: the post-GC heap from 20,000 jobs to its end must grow by less
  * than 50 bytes per page, or the bench exits 1.
  */
@@ -33,7 +34,7 @@ const JOBS: Record<string, number> = { 'leak-slow': 40_000, 'leak-late': 30_000 
 const FLAT_MAX_BYTES_PER_PAGE = 50;
 const FLAT_FROM = 20_000;
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string', default: KINDS.join(',') }, 'clean-jobs': { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string', default: KINDS.join(',') }, 'clean-jobs': { type: 'string', default: '100000' }, warmup: { type: 'string' } } });
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
 const MB = 1024 * 1024;
 
@@ -105,7 +106,7 @@ async function runKind(kind: string, maxJobs: number): Promise<{ done: Extract<H
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spiderd-leakbench-'));
   try {
     await migrate(dbUrl);
-    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn' } };
+    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn', ...(values.warmup ? { leakWarmupJobs: Number(values.warmup) } : {}) } };
     const child = fork(HOST, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let done: Extract<HostMessage, { type: 'done' }> | null = null;
     let recycle: Extract<HostMessage, { type: 'recycle' }> | null = null;

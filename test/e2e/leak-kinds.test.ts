@@ -153,7 +153,8 @@ for (const leak of LEAKS) {
 
 describe('a handler that keeps a small record per page (a slow leak, under the threshold)', { timeout: 300_000 }, () => {
   // Scaled down: 2 KB per page against a threshold of 5 MB per 1,000 pages; a long window of 600 pages after 300.
-  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '2000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600' });
+  // A budget of 20% for forced GCs gives the long window its points within a crawl of a minute.
+  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '2000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600', SPIDERD_LEAK_GC_BUDGET_PERCENT: '20' });
 
   test('is reported by the long window, with its allocation site in the handler, and the process recycled', () => {
     const report = state.reports[0];
