@@ -17,7 +17,8 @@
  */
 import { load, type CheerioAPI } from 'cheerio/slim';
 import { DomHandler } from 'domhandler';
-import { Parser, type Handler } from 'htmlparser2';
+import { Parser, type Handler, type ParserOptions } from 'htmlparser2';
+import { SkimmingTokenizer } from './skimming-tokenizer.js';
 
 export const MAX_DEPTH = 512;
 
@@ -31,7 +32,7 @@ interface ParserInternals {
   reset(): void;
 }
 
-const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: { decodeEntities: boolean }) => ParserInternals;
+const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: ParserOptions) => ParserInternals;
 
 class DepthCappedParser extends BaseParser {
   override emitOpenTag(name: string): void {
@@ -91,7 +92,7 @@ class EventRelay implements Partial<Handler> {
 
 const relay = new EventRelay();
 const builder = new DomHandler();
-const parser = new DepthCappedParser(relay, { decodeEntities: true });
+const parser = new DepthCappedParser(relay, { decodeEntities: true, Tokenizer: SkimmingTokenizer as unknown as ParserOptions['Tokenizer'] });
 
 /** Parses `html`, sending its events to `events`; returns the cheerio document when `dom` is set. */
 export function parseHtml(html: string, events: Partial<Handler>, dom: boolean): CheerioAPI | null {
