@@ -7,20 +7,29 @@
  *   3. spiderd `start` with defaults (one crawler process per CPU, BullMQ on Redis, PostgreSQL
  *      writes, dedup, robots on; politeness lifted for the one local host), from enqueueing
  *      one seed to the last page stored, alternating runs with the leak sentinel on and off;
- *      pages/s, what each page cost (Redis commands, SQL statements, rows, CPU) and peak RSS.
+ *      pages/s, what each page cost (Redis commands, SQL statements, rows, CPU) and peak RSS;
+ *   4. a handler-free crawl against one with an extraction handler that queries `page.$`
+ *      (examples/handlers/page-facts.mjs), sentinel on, alternating: pages/s and crawler CPU per
+ *      page of each (a page's DOM is built only for a handler that reads `page.$`).
+ * Crawler CPU ms per page (from /proc) is the steadier figure on a shared host: pages/s moves
+ * with whatever else runs on the machine, and so does CPU per page, less.
  * The site (pre-rendered 15-30 KB pages) is served by nginx when installed, else by a Node
  * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 5
  * per sentinel setting).
  */
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRates, plainLoop } from './bench/baseline.js';
 import { daemonRun, type RunResult } from './bench/daemon-run.js';
 import { startStaticSite } from './bench/static-site.js';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, 'handler-runs': { type: 'string', default: '3' } } });
 const pages = Number(values.pages);
 const runs = Math.max(1, Number(values.runs));
+const handlerRuns = Math.max(0, Number(values['handler-runs']));
+const HANDLER = fileURLToPath(new URL('../../examples/handlers/page-facts.mjs', import.meta.url));
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const f0 = (n: number) => n.toFixed(0);
@@ -42,13 +51,15 @@ try {
   const on: RunResult[] = [];
   const off: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
+    const cpuBefore = process.cpuUsage();
     const base = await plainLoop(site.pageUrls, 64);
+    const cpu = process.cpuUsage(cpuBefore);
     loops.push(base.pagesPerSecond);
-    console.log(`  run ${i + 1}, plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s)`);
+    console.log(`  run ${i + 1}, plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s), ${f2((cpu.user + cpu.system) / 1000 / base.pages)} CPU ms per page`);
     for (const sentinel of i % 2 === 0 ? [true, false] : [false, true]) {
       const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv: { SPIDERD_LEAK_SENTINEL: String(sentinel) } });
       (sentinel ? on : off).push(r);
-      console.log(`  run ${i + 1}, spiderd sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s)`);
+      console.log(`  run ${i + 1}, spiderd sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s), crawlers ${f2(crawlerCpuPerPage(r))} CPU ms per page`);
     }
   }
   const loop = middle(loops, (x) => x);
@@ -58,8 +69,33 @@ try {
   console.log(`\nspiderd, default settings (${best.processes.length - 1} crawler processes), sentinel on: ${f0(best.pagesPerSecond)} pages/s = ${f2(best.pagesPerSecond / loop)}x the plain loop (medians of ${runs}); sentinel off ${f2(offRate / loop)}x`);
   console.log(`leak sentinel cost: on ${f0(best.pagesPerSecond)} vs off ${f0(offRate)} pages/s (medians) = ${f1(100 * (1 - best.pagesPerSecond / offRate))}%; runs spread: on ${spread(on)}, off ${spread(off)} pages/s`);
   printCosts(best);
+  if (handlerRuns > 0) await handlerComparison();
 } finally {
   await site.close();
+}
+
+/** Handler-free crawls against crawls whose handler queries page.$, alternating, sentinel on. */
+async function handlerComparison(): Promise<void> {
+  console.log(`\nextraction handler (${path.relative(process.cwd(), HANDLER)}, queries page.$) against none, sentinel on:`);
+  const plain: RunResult[] = [];
+  const withHandler: RunResult[] = [];
+  for (let i = 0; i < handlerRuns; i++) {
+    for (const handler of i % 2 === 0 ? [false, true] : [true, false]) {
+      const extraEnv: Record<string, string> = { SPIDERD_LEAK_SENTINEL: 'true', ...(handler ? { SPIDERD_HANDLER: HANDLER } : {}) };
+      const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv });
+      (handler ? withHandler : plain).push(r);
+      console.log(`  run ${i + 1}, ${handler ? 'handler' : 'no handler'}: ${f0(r.pagesPerSecond)} pages/s, crawlers ${f2(crawlerCpuPerPage(r))} CPU ms per page`);
+    }
+  }
+  for (const [name, results] of [['no handler', plain], ['handler   ', withHandler]] as const) {
+    const cpu = middle(results.map(crawlerCpuPerPage), (x) => x);
+    console.log(`  ${name}: ${f0(median(results).pagesPerSecond)} pages/s, ${f2(cpu)} crawler CPU ms per page (medians of ${results.length})`);
+  }
+}
+
+/** CPU ms the crawler processes spent per row stored. */
+function crawlerCpuPerPage(r: RunResult): number {
+  return r.processes.filter((p) => p.workerId !== 'supervisor').reduce((s, p) => s + p.cpuMs, 0) / r.rows;
 }
 
 function printCosts(r: RunResult): void {

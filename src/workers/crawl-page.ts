@@ -14,10 +14,11 @@ import type { CachedCrawl } from './crawl-cache.js';
 import { fetchPage, type FetchedRedirect } from './fetch/fetch-page.js';
 import type { FetchLimits } from './fetch/http-agent.js';
 import { linksToFollow } from './follow-links.js';
-import { runHandler, type HandlerLoader } from './handler.js';
+import { handlerContext, runHandler, type HandlerLoader } from './handler.js';
 import type { KnownUrls } from './known-urls.js';
 import { EMPTY_ROW, type PageResult } from './page-result.js';
 import type { PriorFetch } from './page-guard.js';
+import { parseDom } from './parse-html.js';
 import { parsePage } from './parse-page.js';
 import { findingOf, pageFields, unchangedResult } from './recrawl-fields.js';
 import type { HostPoliteness } from './politeness/host-politeness.js';
@@ -85,15 +86,17 @@ export function createPageCrawler(deps: CrawlDeps): PageCrawler {
       if (fetched.kind === 'not-modified') throw new SpiderdError('SPIDERD_INTERNAL', `${page.url} answered 304 to a request without validators`);
       const unchanged = prior !== null && findingOf(prior, fetched.contentHash) === 'unchanged';
       if (unchanged && !(options.handleUnchanged && handlerPath)) return { kind: 'done', result: unchangedResult(base, options.recrawl, prior, fetched, attempts) };
-      // The DOM is built only for a handler to query: spiderd's own fields come from the parse events.
-      const parsed = parsePage(fetched.html, fetched.url, { dom: handlerPath !== undefined });
+      // spiderd's own fields come from the parse events; a DOM is built only when a handler reads page.$.
+      const parsed = parsePage(fetched.html, fetched.url);
       const links = linksToFollow(parsed, page.depth, options.maxDepth, crawl.scope);
       let data: unknown = null;
       let handlerError: SpiderdError | null = null;
-      if (handlerPath && parsed.$) {
+      if (handlerPath) {
         try {
           const fn = await deps.handlers.load(handlerPath);
-          data = await runHandler(fn, { url: page.url, finalUrl: fetched.url, status: fetched.status, headers: fetched.headers, html: fetched.html, $: parsed.$, depth: page.depth, crawl: crawl.name });
+          const { html } = fetched;
+          const context = { url: page.url, finalUrl: fetched.url, status: fetched.status, headers: fetched.headers, html, depth: page.depth, crawl: crawl.name };
+          data = await runHandler(fn, handlerContext(context, () => parseDom(html)));
         } catch (err) {
           handlerError = wrapError('SPIDERD_HANDLER_FAILED', `handler failed on ${page.url}`, err);
         }

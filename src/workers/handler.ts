@@ -28,6 +28,20 @@ export interface HandlerContext {
 
 export type HandlerFn = (page: HandlerContext) => unknown;
 
+/**
+ * The page a handler receives. `$` is built on its first read and kept: the DOM is most of what
+ * a handler's page costs, and a handler that reads only url, html or headers never pays for it.
+ */
+export function handlerContext(fields: Omit<HandlerContext, '$'>, buildDom: () => CheerioAPI): HandlerContext {
+  let dom: CheerioAPI | undefined;
+  return {
+    ...fields,
+    get $() {
+      return (dom ??= buildDom());
+    },
+  };
+}
+
 export const HANDLER_TIMEOUT_MS = 60_000;
 const MAX_DATA_BYTES = 1024 * 1024;
 

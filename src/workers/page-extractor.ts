@@ -14,6 +14,9 @@ export interface RawLink {
 /** Anchors looked at per page; parse-page keeps the first MAX_LINKS_PER_PAGE distinct ones of them. */
 export const MAX_ANCHORS = 20_000;
 
+/** The tags whose open-tag events (and attributes) the extractor reads. */
+export const EXTRACTED_TAGS: ReadonlySet<string> = new Set(['a', 'area', 'svg', 'title', 'base', 'meta', 'link']);
+
 export class PageExtractor implements Partial<Handler> {
   title: string | null = null;
   base: string | null = null;

@@ -17,29 +17,49 @@
  */
 import { load, type CheerioAPI } from 'cheerio/slim';
 import { DomHandler } from 'domhandler';
-import { Parser, type Handler } from 'htmlparser2';
+import { Parser, type Handler, type ParserOptions } from 'htmlparser2';
+import { SkimmingTokenizer } from './skimming-tokenizer.js';
 
 export const MAX_DEPTH = 512;
 
-/** The members of htmlparser2's Parser (10.x) the cap relies on; TypeScript declares them private. */
+/** The members of htmlparser2's Parser (10.x) the cap and the attribute skipping rely on; TypeScript declares them private. */
 interface ParserInternals {
   stack: string[];
   cbs: Partial<Handler>;
+  attribs: Record<string, string> | null;
   emitOpenTag(name: string): void;
   isVoidElement(name: string): boolean;
+  onattribname(start: number, endIndex: number): void;
+  onattribdata(start: number, endIndex: number): void;
+  onattribentity(codePoint: number): void;
   end(chunk: string): void;
   reset(): void;
 }
 
-const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: { decodeEntities: boolean }) => ParserInternals;
+const BaseParser = Parser as unknown as new (cbs: Partial<Handler>, options: ParserOptions) => ParserInternals;
 
 class DepthCappedParser extends BaseParser {
+  /** Without a DOM, the only tags whose attributes are collected (and open-tag events sent); null: all. */
+  openTags: ReadonlySet<string> | null = null;
+
   override emitOpenTag(name: string): void {
     if (Array.isArray(this.stack) && this.stack.length >= MAX_DEPTH && !this.isVoidElement(name)) {
       const innermost = this.stack.shift()!;
       this.cbs.onclosetag?.(innermost, true);
     }
     super.emitOpenTag(name);
+    if (this.openTags !== null && !this.openTags.has(name)) this.attribs = null;
+  }
+
+  // A tag whose attributes nobody reads skips building their names and values.
+  override onattribname(start: number, endIndex: number): void {
+    if (this.attribs !== null) super.onattribname(start, endIndex);
+  }
+  override onattribdata(start: number, endIndex: number): void {
+    if (this.attribs !== null) super.onattribdata(start, endIndex);
+  }
+  override onattribentity(codePoint: number): void {
+    if (this.attribs !== null) super.onattribentity(codePoint);
   }
 }
 
@@ -91,18 +111,31 @@ class EventRelay implements Partial<Handler> {
 
 const relay = new EventRelay();
 const builder = new DomHandler();
-const parser = new DepthCappedParser(relay, { decodeEntities: true });
+const parser = new DepthCappedParser(relay, { decodeEntities: true, Tokenizer: SkimmingTokenizer as unknown as ParserOptions['Tokenizer'] });
 
-/** Parses `html`, sending its events to `events`; returns the cheerio document when `dom` is set. */
-export function parseHtml(html: string, events: Partial<Handler>, dom: boolean): CheerioAPI | null {
+const NO_EVENTS: Partial<Handler> = {};
+
+/** The cheerio document of `html` alone (what a handler's `page.$` is built from, on first read). */
+export function parseDom(html: string): CheerioAPI {
+  return parseHtml(html, NO_EVENTS, true)!;
+}
+
+/**
+ * Parses `html`, sending its events to `events`; returns the cheerio document when `dom` is set.
+ * Without a DOM, `openTags` (lower-case names) limits open-tag events, and the work of reading
+ * attributes, to the tags the caller reads; close-tag and text events still come for every tag.
+ */
+export function parseHtml(html: string, events: Partial<Handler>, dom: boolean, openTags: ReadonlySet<string> | null = null): CheerioAPI | null {
   relay.events = events;
   relay.dom = dom ? builder : null;
+  parser.openTags = dom ? null : openTags;
   try {
     parser.reset();
     parser.end(html);
     return dom ? load(builder.root) : null;
   } finally {
     parser.reset(); // drops the parser's and the builder's references to this page
+    parser.openTags = null;
     relay.dom = null;
     relay.events = {};
   }

@@ -9,7 +9,7 @@
  */
 import type { CheerioAPI } from 'cheerio/slim';
 import { MAX_URL_LENGTH, normalizeUrl } from '../shared/url/normalize.js';
-import { PageExtractor, relTokens } from './page-extractor.js';
+import { EXTRACTED_TAGS, PageExtractor, relTokens } from './page-extractor.js';
 import { parseHtml } from './parse-html.js';
 
 export interface ParsedLink {
@@ -36,7 +36,7 @@ export const MAX_LINKS_PER_PAGE = 5_000;
 
 export function parsePage(html: string, pageUrl: string, opts: { dom?: boolean } = {}): ParsedPage {
   const found = new PageExtractor();
-  const $ = parseHtml(html, found, opts.dom === true);
+  const $ = parseHtml(html, found, opts.dom === true, EXTRACTED_TAGS);
   const base = baseUrl(found.base, pageUrl);
   let noindex = false;
   let nofollow = false;

@@ -128,4 +128,29 @@ describe('parsePage', () => {
     const p4 = parsePage('\u0000\u0001<<<>>>&&&;;<!-- unterminated', PAGE);
     assert.deepEqual(p4.links, []);
   });
+
+  it('parses a page normally after one cut off inside a <script>, <style> or <title> start tag', () => {
+    for (const cut of ['<p>cut short <script', '<p>cut short <style type="text/css"', '<p>cut short <title']) {
+      parsePage(cut, PAGE);
+      const next = parsePage('<b>bold</b><title>Next &amp; last</title><a href="/next">n</a>', PAGE, { dom: true });
+      assert.equal(next.title, 'Next & last', `after ${JSON.stringify(cut)}`);
+      assert.deepEqual(next.links, [{ url: 'http://example.com/next', nofollow: false }]);
+      assert.equal(next.$!('b').text(), 'bold');
+    }
+  });
+
+  it('decodes entities in text, titles and attribute values across long text runs', () => {
+    const text = 'plain words '.repeat(2_000);
+    const p = parsePage(
+      `<title>${'word '.repeat(100)}A &amp; B</title><p>${text}</p><a href='/q?a=1&amp;b=2' rel="nofollow">x</a><a href="/r?c=3&d=&quot;4&quot;" title='${text}'>y</a><p>${text}&lt;tail&gt;`,
+      PAGE,
+      { dom: true },
+    );
+    assert.ok(p.title?.endsWith('A & B'));
+    assert.deepEqual(p.links, [
+      { url: 'http://example.com/q?a=1&b=2', nofollow: true },
+      { url: 'http://example.com/r?c=3&d=%224%22', nofollow: false },
+    ]);
+    assert.ok(p.$!('p').last().text().endsWith('<tail>'));
+  });
 });
