@@ -166,7 +166,7 @@ function slopeErrorFor(xs: readonly number[], noise: number): number {
 }
 
 function describe(f: SeriesFit): string {
-  return `+${fmt(f.mbPer1kJobs)} MB/1k jobs (at least ${fmt(f.lowerMbPer1kJobs)}, noise ${fmt(f.noiseMb)} MB)`;
+  return `${f.mbPer1kJobs >= 0 ? '+' : ''}${fmt(f.mbPer1kJobs)} MB/1k jobs (at least ${fmt(f.lowerMbPer1kJobs)}, noise ${fmt(f.noiseMb)} MB)`;
 }
 
 function fmt(n: number): string {

@@ -22,7 +22,7 @@ export const MIN_MB_PER_1K_JOBS = 0.1;
 /** Buckets the history holds; older ones are merged pairwise, so it spans the process's whole life. */
 const MAX_BUCKETS = 96;
 /** Buckets a verdict needs after the warm-up. */
-const MIN_BUCKETS = 8;
+const MIN_BUCKETS = 6;
 /** Noise never assumed below this (MB). */
 const NOISE_FLOOR_MB = 0.1;
 const MB = 1024 * 1024;
