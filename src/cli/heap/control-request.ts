@@ -4,12 +4,12 @@
  * A daemon that is not subscribed (PUBLISH reaches nobody) is reported at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Config } from '../../shared/config.js';
 import { CONTROL_VERSION, controlReplySchema, controlRequestSchema, type ControlResult, type ControlTarget } from '../../shared/control.js';
 import { SpiderdError, wrapError } from '../../shared/errors.js';
 import type { ControlAction } from '../../shared/ipc.js';
-import { redisKeys } from '../../shared/keys.js';
+import { keysFor } from '../../shared/keys.js';
 import { readDaemons, type DaemonRecord } from '../../shared/presence.js';
 import { createRedis } from '../../shared/redis.js';
 
@@ -28,7 +28,7 @@ export interface DaemonAnswer {
 }
 
 export async function sendControlRequest(config: Config, opts: ControlRequestOptions): Promise<DaemonAnswer[]> {
-  const keys = redisKeys(config.prefix);
+  const keys = keysFor(config);
   const redis = createRedis(config, 'cli-control', { failFast: true });
   try {
     const daemons = pickDaemons(await readDaemons(redis, keys).catch((err: unknown) => unreachable(err)), opts, config.prefix);
@@ -53,7 +53,7 @@ export async function sendControlRequest(config: Config, opts: ControlRequestOpt
   }
 }
 
-async function awaitReply(redis: Redis, key: string, daemonId: string, deadline: number, timeoutMs: number): Promise<DaemonAnswer> {
+async function awaitReply(redis: RedisClient, key: string, daemonId: string, deadline: number, timeoutMs: number): Promise<DaemonAnswer> {
   const seconds = Math.max(0.1, (deadline - Date.now()) / 1000);
   const popped = await redis.blpop(key, seconds);
   if (popped === null) {
