@@ -48,6 +48,10 @@ export function createRedis(config: RedisConfig, name: string, options: { failFa
   return cluster;
 }
 
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return redis instanceof Cluster;
+}
+
 /** The master nodes of a cluster, or the one Redis: where INFO and per-node checks go. */
 export function redisNodes(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
