@@ -72,13 +72,14 @@ describe('a crawl of three sample sites on a 3-master Redis Cluster', () => {
   let daemon: Daemon;
   let rows: Row[];
   let exported: string;
-  let statusJson: { crawls: Array<{ name: string; finished: boolean; fetched: number }> };
+  let statusJson: { crawls: Array<{ name: string; finished: boolean; fetched: number }>; daemons: Array<{ processes: Array<{ workerId: string; restarts: number }> }> };
 
   before(async () => {
     db = await createTestDatabase();
     env = clusterEnv(db);
     sites = await startSites(3, 120);
-    daemon = startDaemon(env, ['--workers', '2', '--concurrency', '8']);
+    // Crawler processes recycle themselves every 60 pages (the leak sentinel is on, by default).
+    daemon = startDaemon(env, ['--workers', '2', '--concurrency', '8', '--max-jobs-per-worker', '60']);
     const enq = await runCli(env, ['enqueue', ...sites.map((s) => s.seedUrl), '--crawl', 'site', '--per-host-delay', '0', '--per-host-concurrency', '8']);
     assert.equal(enq.code, 0, enq.stderr);
     assert.match(enq.stdout, /3 new seeds/);
@@ -105,6 +106,11 @@ describe('a crawl of three sample sites on a 3-master Redis Cluster', () => {
       assert.deepEqual(twice(site), [], site.origin);
       assert.equal(site.requests.filter((p) => p === '/robots.txt').length, 1, `${site.origin}/robots.txt fetched once`);
     }
+  });
+
+  test('crawler processes recycled during the crawl, and no page was lost', () => {
+    const restarts = statusJson.daemons.flatMap((d) => d.processes).filter((p) => p.workerId !== 'supervisor').reduce((n, p) => n + p.restarts, 0);
+    assert.ok(restarts >= 2, `${restarts} recycles`);
   });
 
   test('status and export read the crawl from the cluster deployment', () => {
