@@ -15,7 +15,9 @@
  * with whatever else runs on the machine, and so does CPU per page, less.
  * The site (pre-rendered 15-30 KB pages) is served by nginx when installed, else by a Node
  * static server, in a separate process. Flags: --pages N (default 20000), --runs N (default 5
- * per sentinel setting).
+ * per sentinel setting). `--redis-cluster` runs the cluster bench instead (bench/cluster-bench.ts:
+ * standalone Redis against a local 3-master cluster, the pages split over --hosts N, default 16;
+ * --runs defaults to 1 there).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -23,11 +25,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRates, plainLoop } from './bench/baseline.js';
 import { daemonRun, type RunResult } from './bench/daemon-run.js';
+import { clusterBench } from './bench/cluster-bench.js';
 import { startStaticSite } from './bench/static-site.js';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, 'handler-runs': { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '20000' }, runs: { type: 'string' }, 'handler-runs': { type: 'string', default: '3' }, 'redis-cluster': { type: 'boolean' }, hosts: { type: 'string', default: '16' } } });
 const pages = Number(values.pages);
-const runs = Math.max(1, Number(values.runs));
+const runs = Math.max(1, Number(values.runs ?? (values['redis-cluster'] ? 1 : 5)));
 const handlerRuns = Math.max(0, Number(values['handler-runs']));
 const HANDLER = fileURLToPath(new URL('../../examples/handlers/page-facts.mjs', import.meta.url));
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -38,6 +41,11 @@ const f2 = (n: number) => n.toFixed(2);
 
 console.log(`spiderd bench — ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
+
+if (values['redis-cluster']) {
+  await clusterBench({ pages, hosts: Math.max(1, Number(values.hosts)), runs, adminUrl, redisUrl });
+  process.exit(0);
+}
 
 const site = await startStaticSite(pages);
 try {
@@ -57,7 +65,7 @@ try {
     loops.push(base.pagesPerSecond);
     console.log(`  run ${i + 1}, plain loop (undici + cheerio/slim, 1 process, 64 in flight): ${f0(base.pagesPerSecond)} pages/s (${base.pages} pages in ${f1(base.seconds)} s), ${f2((cpu.user + cpu.system) / 1000 / base.pages)} CPU ms per page`);
     for (const sentinel of i % 2 === 0 ? [true, false] : [false, true]) {
-      const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv: { SPIDERD_LEAK_SENTINEL: String(sentinel) } });
+      const r = await daemonRun({ seedUrls: [site.seedUrl], adminUrl, redisUrl, sitePid: site.pid, extraEnv: { SPIDERD_LEAK_SENTINEL: String(sentinel) } });
       (sentinel ? on : off).push(r);
       console.log(`  run ${i + 1}, spiderd sentinel ${sentinel ? 'on ' : 'off'}: ${f0(r.pagesPerSecond)} pages/s (${r.fetched} pages fetched, ${r.rows} rows, ${f1(r.seconds)} s), crawlers ${f2(crawlerCpuPerPage(r))} CPU ms per page`);
     }
@@ -82,7 +90,7 @@ async function handlerComparison(): Promise<void> {
   for (let i = 0; i < handlerRuns; i++) {
     for (const handler of i % 2 === 0 ? [false, true] : [true, false]) {
       const extraEnv: Record<string, string> = { SPIDERD_LEAK_SENTINEL: 'true', ...(handler ? { SPIDERD_HANDLER: HANDLER } : {}) };
-      const r = await daemonRun({ seedUrl: site.seedUrl, adminUrl, redisUrl, sitePid: site.pid, extraEnv });
+      const r = await daemonRun({ seedUrls: [site.seedUrl], adminUrl, redisUrl, sitePid: site.pid, extraEnv });
       (handler ? withHandler : plain).push(r);
       console.log(`  run ${i + 1}, ${handler ? 'handler' : 'no handler'}: ${f0(r.pagesPerSecond)} pages/s, crawlers ${f2(crawlerCpuPerPage(r))} CPU ms per page`);
     }

@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { redisNodes, type RedisClient } from '../../src/shared/redis.js';
 import type pg from 'pg';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -14,6 +15,19 @@ export interface RedisCounters {
   calls: number;
   byCommand: Map<string, number>;
   cpuMs: number;
+}
+
+/** The counters of every master of a cluster (or of the one Redis), labelled host:port, and their sum. */
+export async function redisNodeCounters(redis: RedisClient): Promise<{ total: RedisCounters; nodes: Map<string, RedisCounters> }> {
+  const nodes = new Map<string, RedisCounters>();
+  for (const node of redisNodes(redis)) nodes.set(`${node.options.host}:${node.options.port}`, await redisCounters(node));
+  const total: RedisCounters = { calls: 0, byCommand: new Map(), cpuMs: 0 };
+  for (const c of nodes.values()) {
+    total.calls += c.calls;
+    total.cpuMs += c.cpuMs;
+    for (const [cmd, n] of c.byCommand) total.byCommand.set(cmd, (total.byCommand.get(cmd) ?? 0) + n);
+  }
+  return { total, nodes };
 }
 
 export async function redisCounters(redis: Redis): Promise<RedisCounters> {

@@ -7,18 +7,22 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { redisKeys } from '../../src/shared/keys.js';
+import { keysFor, type RedisKeys } from '../../src/shared/keys.js';
 import { readDaemons, type ProcessRecord } from '../../src/shared/presence.js';
-import { commandCpuMs, enableStatementStats, peakRssBytes, pgCounters, processCpuMs, processTreeCpuMs, redisCounters, redisDelta, type PgCounters, type RedisCounters } from './costs.js';
+import { createRedis, isCluster, type RedisClient } from '../../src/shared/redis.js';
+import { shardOfUrl } from '../../src/shared/shards.js';
+import { commandCpuMs, enableStatementStats, peakRssBytes, pgCounters, processCpuMs, processTreeCpuMs, redisDelta, redisNodeCounters, type PgCounters, type RedisCounters } from './costs.js';
 
 const BIN = fileURLToPath(new URL('../../src/bin/spiderd.js', import.meta.url));
 
 export interface RunOptions {
-  seedUrl: string;
+  /** One seed per host of the site. */
+  seedUrls: string[];
   adminUrl: string;
   redisUrl: string;
+  /** redisUrl lists the nodes of a Redis Cluster (the daemon gets --redis-cluster). */
+  cluster?: boolean;
   /** Extra environment for the daemon (SPIDERD_LEAK_SENTINEL=false, ...). */
   extraEnv?: Record<string, string>;
   /** The site server's pid, for its CPU. */
@@ -41,6 +45,10 @@ export interface RunResult {
   pagesPerSecond: number;
   processes: ProcessFigures[];
   redis: RedisCounters;
+  /** Per Redis node (host:port): one on a standalone Redis, every master of a cluster. */
+  redisNodes: Map<string, RedisCounters>;
+  /** Pages fetched per queue shard (one shard on a standalone Redis), and the node holding each shard. */
+  shards: Array<{ pages: number; node: string }>;
   pg: PgCounters & { statementStats: boolean };
   cpuMs: { redis: number; postgres: number; site: number };
 }
@@ -49,20 +57,21 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
   const dbName = `spiderd_bench_${randomBytes(4).toString('hex')}`;
   const dbUrl = withDatabase(o.adminUrl, dbName);
   const prefix = `spb${randomBytes(4).toString('hex')}`;
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: dbUrl,
     REDIS_URL: o.redisUrl,
     SPIDERD_PREFIX: prefix,
     SPIDERD_LOG_LEVEL: 'warn',
     SPIDERD_ALLOW_PRIVATE_NETWORKS: 'true', // the site is on 127.0.0.1
+    SPIDERD_REDIS_CLUSTER: String(o.cluster === true),
     ...o.extraEnv,
   };
-  const redis = new Redis(o.redisUrl);
+  const redis = createRedis({ redisUrl: o.redisUrl, redisCluster: o.cluster === true }, 'bench');
   const admin = new pg.Client({ connectionString: o.adminUrl });
   await admin.connect();
   const statementStats = await enableStatementStats(admin);
-  const keys = redisKeys(prefix);
+  const keys = keysFor({ prefix, redisCluster: o.cluster === true, queueShards: Number(env.SPIDERD_QUEUE_SHARDS ?? 16) });
   const cli = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`spiderd ${args.join(' ')} failed: ${r.stderr}`);
@@ -72,11 +81,11 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
   try {
     const processes = await runningProcesses(redis, keys);
     const cpuAt = new Map(processes.map((p) => [p.workerId, processCpuMs(p.pid!)]));
-    const redisBefore = await redisCounters(redis);
+    const redisBefore = await redisNodeCounters(redis);
     const pgBefore = await pgCounters(admin, dbName);
-    const serversBefore = { redis: redisBefore.cpuMs, postgres: commandCpuMs('postgres'), site: o.sitePid ? processTreeCpuMs(o.sitePid) : 0 };
+    const serversBefore = { redis: redisBefore.total.cpuMs, postgres: commandCpuMs('postgres'), site: o.sitePid ? processTreeCpuMs(o.sitePid) : 0 };
     const started = performance.now();
-    cli(['enqueue', o.seedUrl, '--crawl', 'bench', '--per-host-delay', '0', '--per-host-concurrency', '1000', '--max-depth', '1000']);
+    cli(['enqueue', ...o.seedUrls, '--crawl', 'bench', '--per-host-delay', '0', '--per-host-concurrency', '1000', '--max-depth', '1000']);
     const client = new pg.Client({ connectionString: dbUrl });
     await client.connect();
     // The poll must not cost the crawl CPU: two index probes (no scan of pages) every 100 ms.
@@ -91,10 +100,11 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
       if (!probe.queued && probe.fetched) break;
     }
     const seconds = (performance.now() - started) / 1000;
-    const redisAfter = await redisCounters(redis);
+    const redisAfter = await redisNodeCounters(redis);
     const pgAfter = await pgCounters(admin, dbName);
     const serversAfter = { postgres: commandCpuMs('postgres'), site: o.sitePid ? processTreeCpuMs(o.sitePid) : 0 };
     const counts = (await client.query<{ fetched: string; total: string }>(`SELECT count(*) FILTER (WHERE state = 'fetched') AS fetched, count(*) AS total FROM pages`)).rows[0]!;
+    const shards = await shardFigures(redis, keys, (await client.query<{ url: string }>(`SELECT url FROM pages WHERE state = 'fetched'`)).rows);
     await client.end();
     const [record] = await readDaemons(redis, keys);
     const figures: ProcessFigures[] = [];
@@ -109,7 +119,9 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
       seconds,
       pagesPerSecond: fetched / seconds,
       processes: figures,
-      redis: redisDelta(redisBefore, redisAfter),
+      redis: redisDelta(redisBefore.total, redisAfter.total),
+      redisNodes: new Map([...redisAfter.nodes].map(([node, after]) => [node, redisDelta(redisBefore.nodes.get(node) ?? after, after)])),
+      shards,
       pg: {
         statementStats,
         statements: pgAfter.statements === null || pgBefore.statements === null ? null : pgAfter.statements - pgBefore.statements,
@@ -117,7 +129,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
         rowsWritten: pgAfter.rowsWritten - pgBefore.rowsWritten,
       },
       cpuMs: {
-        redis: redisAfter.cpuMs - serversBefore.redis,
+        redis: redisAfter.total.cpuMs - serversBefore.redis,
         postgres: serversAfter.postgres - serversBefore.postgres,
         site: serversAfter.site - serversBefore.site,
       },
@@ -125,7 +137,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
   } finally {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));
-    await deleteKeys(redis, prefix);
+    if (!isCluster(redis)) await deleteKeys(redis, prefix); // a bench cluster is thrown away whole
     redis.disconnect();
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
@@ -133,7 +145,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
 }
 
 /** Waits until the daemon's heartbeat lists every crawler process as running. */
-async function runningProcesses(redis: Redis, keys: ReturnType<typeof redisKeys>): Promise<ProcessRecord[]> {
+async function runningProcesses(redis: RedisClient, keys: RedisKeys): Promise<ProcessRecord[]> {
   for (let i = 0; i < 600; i++) {
     const [d] = await readDaemons(redis, keys);
     const crawlers = d?.processes.filter((p) => p.workerId !== 'supervisor') ?? [];
@@ -149,7 +161,21 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Pages fetched per shard, and the node (host:port) that holds each shard's slot. */
+async function shardFigures(redis: RedisClient, keys: RedisKeys, rows: Array<{ url: string }>): Promise<Array<{ pages: number; node: string }>> {
+  const shards = Array.from({ length: keys.layout.shards }, () => ({ pages: 0, node: 'standalone' }));
+  for (const r of rows) shards[shardOfUrl(r.url, keys.layout.shards)]!.pages++;
+  if (!isCluster(redis)) return shards;
+  const ranges = await redis.cluster('SLOTS');
+  for (let k = 0; k < shards.length; k++) {
+    const slot = Number(await redis.cluster('KEYSLOT', keys.epoch(k)));
+    const owner = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
+    shards[k]!.node = owner ? `${owner[0]}:${owner[1]}` : '?';
+  }
+  return shards;
+}
+
+async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);

@@ -4,12 +4,11 @@
  * rows at depth 0. Their queue jobs are added after the commit. Hand-written SQL (no Prisma
  * Client), so `spiderd enqueue` starts in a fraction of the time and memory.
  */
-import type { Queue } from 'bullmq';
 import { crawlOptionsSchema, type CrawlOptions } from '../shared/crawl-options.js';
 import { applyPolicy } from '../shared/recrawl/make-due.js';
 import { jsonColumn, type Sql } from '../shared/db/sql.js';
 import { enqueuePages, insertPages, type NewPageRow } from '../shared/frontier.js';
-import type { PageJob } from '../shared/page-jobs.js';
+import type { PageQueues } from '../shared/page-queues.js';
 
 /** Seeds per insertPages call (keeps statements far below PostgreSQL's parameter limit). */
 const CHUNK = 1_000;
@@ -34,7 +33,7 @@ export interface AddSeedsResult {
 
 type CrawlRow = { id: number; options: unknown; seed_hosts: string[] | null };
 
-export async function addSeeds(sql: Pick<Sql, 'transaction'>, queue: Queue<PageJob>, input: AddSeedsInput): Promise<AddSeedsResult> {
+export async function addSeeds(sql: Pick<Sql, 'transaction'>, queue: Pick<PageQueues, 'addBulk'>, input: AddSeedsInput): Promise<AddSeedsResult> {
   const hosts = input.seeds.map((u) => new URL(u).host);
   const { result, rows } = await sql.transaction(async (tx) => {
     const fresh = crawlOptionsSchema.parse(input.options);

@@ -3,14 +3,13 @@
  * which also creates the database on a fresh machine) and the page queue — each registered
  * with its closer (src/shared/lifecycle.ts) so the command's process exits by itself.
  */
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import { migrate, type MigrationResult } from '../shared/db/migrate.js';
 import { createSql, type Sql } from '../shared/db/sql.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
-import type { PageJob } from '../shared/page-jobs.js';
-import { createPageQueue } from '../shared/queue.js';
+import { keysFor } from '../shared/keys.js';
+import { PageQueues } from '../shared/page-queues.js';
 import type { Resources } from '../shared/lifecycle.js';
 import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
@@ -20,7 +19,7 @@ export const POSTGRES_HINT =
   'start it (e.g. `pg_ctlcluster 15 main start`, or `docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15`) or point DATABASE_URL / --database-url at yours';
 
 /** Connects and waits until Redis answers, or fails with SPIDERD_REDIS_UNAVAILABLE. */
-export async function connectRedis(config: Pick<Config, 'redisUrl'>, resources: Resources, timeoutMs = 5_000): Promise<Redis> {
+export async function connectRedis(config: Pick<Config, 'redisUrl' | 'redisCluster'>, resources: Resources, timeoutMs = 5_000): Promise<RedisClient> {
   const redis = createRedis(config, 'cli', { failFast: true });
   let lastError: Error | null = null;
   redis.on('error', (err: unknown) => {
@@ -63,6 +62,7 @@ export async function migrateOrExplain(databaseUrl: string): Promise<MigrationRe
   }
 }
 
-export function openQueue(redis: Redis, prefix: string, resources: Resources): Queue<PageJob> {
-  return resources.add('queue', createPageQueue(redis, prefix), (q) => q.close());
+/** The page queue's shards (one on a standalone Redis). */
+export function openQueue(redis: RedisClient, config: Pick<Config, 'prefix' | 'redisCluster' | 'queueShards'>, resources: Resources): PageQueues {
+  return resources.add('queue', new PageQueues(redis, keysFor(config)), (q) => q.close());
 }

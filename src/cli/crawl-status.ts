@@ -2,10 +2,9 @@
  * What `status` reports per crawl, read from PostgreSQL (page counts by state and error code,
  * the recent fetch rate) and Redis (jobs in flight). Works from any host.
  */
-import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db/client.js';
-import type { PageJob } from '../shared/page-jobs.js';
 import { readFreshness, type Freshness } from './crawl-freshness.js';
+import type { PageQueues } from '../shared/page-queues.js';
 
 export interface CrawlStatus {
   name: string;
@@ -40,7 +39,7 @@ export interface CrawlRow {
 const RATE_WINDOW_MS = 60_000;
 
 /** Active BullMQ jobs per crawl id. */
-export async function inFlightByCrawl(queue: Queue<PageJob>): Promise<Map<number, number>> {
+export async function inFlightByCrawl(queue: Pick<PageQueues, 'getJobs'>): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
   for (const job of await queue.getJobs(['active'])) {
     const id = job?.data?.crawlId;
@@ -49,7 +48,7 @@ export async function inFlightByCrawl(queue: Queue<PageJob>): Promise<Map<number
   return counts;
 }
 
-export async function readCrawlStatuses(db: Db, queue: Queue<PageJob>, crawls: CrawlRow[], now = new Date()): Promise<CrawlStatus[]> {
+export async function readCrawlStatuses(db: Db, queue: Pick<PageQueues, 'getJobs'>, crawls: CrawlRow[], now = new Date()): Promise<CrawlStatus[]> {
   if (crawls.length === 0) return [];
   const ids = crawls.map((c) => c.id);
   const [byState, firstFetch, recent, inFlight, freshness] = await Promise.all([

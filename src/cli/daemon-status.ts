@@ -1,5 +1,5 @@
 /** Live daemons and their processes, from the heartbeats in Redis (every host). */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { RedisKeys } from '../shared/keys.js';
 import { daemonIdentity, readDaemons } from '../shared/presence.js';
 
@@ -24,7 +24,7 @@ export interface DaemonStatus {
   processes: ProcessStatus[];
 }
 
-export async function readDaemonStatuses(redis: Redis, keys: RedisKeys, now = Date.now()): Promise<DaemonStatus[]> {
+export async function readDaemonStatuses(redis: RedisClient, keys: RedisKeys, now = Date.now()): Promise<DaemonStatus[]> {
   const seconds = (since: number) => Math.max(0, Math.round((now - since) / 1000));
   return (await readDaemons(redis, keys)).map((d) => ({
     ...daemonIdentity(d),

@@ -17,6 +17,7 @@ import { Resources } from '../shared/lifecycle.js';
 import { redactUrl } from '../shared/redact.js';
 import { addSeeds } from './add-seeds.js';
 import { connectDb, findCrawl } from './connect-db.js';
+import { keysFor } from '../shared/keys.js';
 import { connectRedis, openQueue } from './connect.js';
 import { readCrawlStatuses } from './crawl-status.js';
 import { startDemoDaemon, type DemoDaemon } from './demo-daemon.js';
@@ -72,8 +73,8 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
   try {
     const redis = await connectRedis(config, resources);
     const db = await connectDb(config, resources);
-    const queue = openQueue(redis, config.prefix, resources);
-    const removed = await removeStaleDemoState(db, redis, queue, config.prefix);
+    const queue = openQueue(redis, config, resources);
+    const removed = await removeStaleDemoState(db, redis, queue, keysFor(config));
     if (removed) out(`removed ${removed} unfinished earlier demo crawl${removed === 1 ? '' : 's'}`);
     site = await startSampleSite({ pages });
     out(`sample site: ${site.origin} (${pages} pages)`);
@@ -81,7 +82,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     daemon = startDemoDaemon({
       // The sample site listens on 127.0.0.1, which a daemon refuses by default (SSRF guard).
       args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info', '--allow-private-networks'],
-      env: { ...process.env, REDIS_URL: config.redisUrl, DATABASE_URL: config.databaseUrl },
+      env: { ...process.env, REDIS_URL: config.redisUrl, SPIDERD_REDIS_CLUSTER: String(config.redisCluster), SPIDERD_QUEUE_SHARDS: String(config.queueShards), DATABASE_URL: config.databaseUrl },
       logFile,
     });
     out(`daemon: pid ${daemon.pid}, ${workers} crawler processes, Redis prefix ${config.prefix}, database ${redactUrl(config.databaseUrl)}`);

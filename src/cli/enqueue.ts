@@ -46,7 +46,7 @@ async function enqueue(urls: string[], opts: Record<string, unknown>): Promise<n
   try {
     const redis = await connectRedis(config, resources);
     const sql = await connectSql(config, resources);
-    const queue = openQueue(redis, config.prefix, resources);
+    const queue = openQueue(redis, config, resources);
     const r = await addSeeds(sql, queue, { name, options, seeds: seeds.urls, attempts: config.attempts });
     const over = r.overLimit > 0 ? `, ${r.overLimit} over --max-pages` : '';
     process.stdout.write(`crawl ${JSON.stringify(name)}: ${r.inserted} new seed${r.inserted === 1 ? '' : 's'}, ${r.known} already known${over}\n`);

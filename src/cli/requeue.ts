@@ -11,6 +11,7 @@ import { Resources } from '../shared/lifecycle.js';
 import { createPgPool } from '../shared/db/pool.js';
 import { requeueFromDb } from '../shared/requeue.js';
 import { connectDb, findCrawl } from './connect-db.js';
+import { keysFor } from '../shared/keys.js';
 import { connectRedis, openQueue } from './connect.js';
 import { crawlName } from './crawl-name.js';
 
@@ -29,10 +30,10 @@ export function registerRequeue(program: Command): void {
       try {
         const redis = await connectRedis(config, resources);
         const db = await connectDb(config, resources);
-        const queue = openQueue(redis, config.prefix, resources);
+        const queue = openQueue(redis, config, resources);
         const crawl = opts.crawl === undefined ? null : await findCrawl(db, crawlName(opts.crawl));
         const pool = resources.add('postgresql pool', createPgPool(config), (p) => p.end());
-        const r = await requeueFromDb(pool, redis, async () => queue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true, ...(crawl ? { crawlId: crawl.id } : {}) });
+        const r = await requeueFromDb(pool, redis, async () => queue, { attempts: config.attempts, keys: keysFor(config), onlyMissing: true, ...(crawl ? { crawlId: crawl.id } : {}) });
         const which = crawl ? `crawl ${JSON.stringify(crawl.name)}` : 'all crawls';
         process.stdout.write(`${which}: ${r.queued} queued page${r.queued === 1 ? '' : 's'}; ${r.added} had no queue job and got one back${r.ghosts > 0 ? ` (${r.ghosts} had a ghost job, with no data, removed first)` : ''}\n`);
       } finally {

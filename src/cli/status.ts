@@ -9,7 +9,7 @@ import { loadConfig } from '../shared/config.js';
 import { CONNECTION_KEYS, addConfigFlags, configFlagsFrom } from '../shared/config-flags.js';
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError } from '../shared/errors.js';
-import { redisKeys } from '../shared/keys.js';
+import { keysFor } from '../shared/keys.js';
 import { Resources } from '../shared/lifecycle.js';
 import { connectDb, findCrawl } from './connect-db.js';
 import { connectRedis, openQueue } from './connect.js';
@@ -39,8 +39,8 @@ async function status(opts: Record<string, unknown>): Promise<void> {
   try {
     const redis = await connectRedis(config, resources);
     const db = await connectDb(config, resources);
-    const queue = openQueue(redis, config.prefix, resources);
-    const keys = redisKeys(config.prefix);
+    const queue = openQueue(redis, config, resources);
+    const keys = keysFor(config);
     const crawls: CrawlRow[] = opts.crawl === undefined ? await allCrawls(db) : [await findCrawl(db, crawlName(opts.crawl))];
     let statuses = await readCrawlStatuses(db, queue, crawls);
     if (opts.wait) {

@@ -6,14 +6,14 @@
  * directory (config.snapshotDir) and the file name (snapshotStem). One snapshot or profile
  * per process at a time. The reply goes to RPUSH keys.reply(requestId) with a TTL.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import { REPLY_TTL_SECONDS, controlRequestSchema, salvageRequestId, type ControlReply, type ControlRequest, type ControlResult } from '../shared/control.js';
 import { SpiderdError, coerceError, errorCode } from '../shared/errors.js';
 import { limitsFrom, performControlAction } from '../shared/heap/perform-action.js';
 import { snapshotStem } from '../shared/heap/snapshot-stem.js';
 import type { ChildMessage, ParentMessage } from '../shared/ipc.js';
-import { redisKeys } from '../shared/keys.js';
+import { keysFor } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { createRedis } from '../shared/redis.js';
 
@@ -53,7 +53,7 @@ interface Target {
 }
 
 export async function startControlChannel(host: ControlHost): Promise<ControlChannel> {
-  const keys = redisKeys(host.config.prefix);
+  const keys = keysFor(host.config);
   const channel = keys.control(host.daemonId);
   const sub = createRedis(host.config, 'control-sub');
   const pub = createRedis(host.config, 'control-pub');
@@ -165,7 +165,7 @@ function describe(request: ControlRequest): string {
   return t.kind === 'worker' ? `worker ${t.workerId}` : t.kind === 'pid' ? `pid ${t.pid}` : t.kind;
 }
 
-async function quit(redis: Redis): Promise<void> {
+async function quit(redis: RedisClient): Promise<void> {
   try {
     await redis.quit();
   } catch {

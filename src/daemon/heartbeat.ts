@@ -4,7 +4,7 @@
  * live daemons and a dead one disappears on its own.
  */
 import os from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import { coerceError } from '../shared/errors.js';
 import type { RedisKeys } from '../shared/keys.js';
@@ -23,7 +23,7 @@ export class Heartbeat {
   private inFlight: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly config: Config,
     private readonly source: HeartbeatSource,

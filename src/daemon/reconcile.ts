@@ -8,7 +8,7 @@
  * its predecessor still finish their pages, and one that dies between its commit and the enqueue
  * of the discoveries leaves them queued without a job (seen in the fault test: 2 of 1,762 rows).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { coerceError } from '../shared/errors.js';
 import type { RedisKeys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
@@ -17,7 +17,7 @@ export interface Reconcile {
   stop(): void;
 }
 
-export function startReconcile(deps: { redis: Redis; keys: RedisKeys; daemonId: string; intervalMs: number; startupAfterMs: number; log: Logger; request(reason: string): void }): Reconcile {
+export function startReconcile(deps: { redis: RedisClient; keys: RedisKeys; daemonId: string; intervalMs: number; startupAfterMs: number; log: Logger; request(reason: string): void }): Reconcile {
   let timer: NodeJS.Timeout | null = null;
   let startup: NodeJS.Timeout | null = setTimeout(() => {
     startup = null;

@@ -4,11 +4,10 @@
  * claim's advisory lock lets one of them move a batch at a time. A pass that moved a full batch
  * runs again at once, so a large round drains at the queue's pace, not the tick's.
  */
-import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { coerceError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/page-jobs.js';
+import type { PageQueues } from '../shared/page-queues.js';
 import { scheduleDue } from '../shared/recrawl/claim-due.js';
 
 export const CLAIM_BATCH = 1_000;
@@ -19,7 +18,7 @@ export interface RecrawlScheduler {
   stop(): Promise<void>;
 }
 
-export function startRecrawlScheduler(deps: { db: pg.Pool; openQueue: () => Promise<Queue<PageJob>>; attempts: number; tickMs: number; log: Logger }): RecrawlScheduler {
+export function startRecrawlScheduler(deps: { db: pg.Pool; openQueue: () => Promise<PageQueues>; attempts: number; tickMs: number; log: Logger }): RecrawlScheduler {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;

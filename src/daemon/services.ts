@@ -8,8 +8,7 @@
  * instead of it hanging at start. Every opened resource registers its closer. A Redis whose
  * maxmemory-policy is not noeviction gets one warning.
  */
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import pg from 'pg';
 import type { Config } from '../shared/config.js';
 import { migrate } from '../shared/db/migrate.js';
@@ -17,17 +16,18 @@ import { createPgPool, type PgPool } from '../shared/db/pool.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/page-jobs.js';
+import { keysFor } from '../shared/keys.js';
+import type { PageQueues } from '../shared/page-queues.js';
 import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
 import { warnUnlessNoeviction } from './redis-policy.js';
 import { withTimeout } from './with-timeout.js';
 
 export interface Services {
-  redis: Redis;
+  redis: RedisClient;
   db: PgPool;
   /** The page queue, opened (and BullMQ loaded) at the first call. */
-  openQueue(): Promise<Queue<PageJob>>;
+  openQueue(): Promise<PageQueues>;
 }
 
 export async function openServices(config: Config, resources: Resources, log: Logger): Promise<Services> {
@@ -37,10 +37,10 @@ export async function openServices(config: Config, resources: Resources, log: Lo
   const redis = resources.add('redis', await connectRedis(config, log), (r) => r.quit().catch(() => r.disconnect()));
   await warnUnlessNoeviction(redis, log);
   const db = resources.add('postgresql', createPgPool(config, { max: 2, connectTimeoutMs: config.connectTimeoutMs }), (d) => d.end());
-  let queue: Promise<Queue<PageJob>> | null = null;
+  let queue: Promise<PageQueues> | null = null;
   const openQueue = () =>
-    (queue ??= import('../shared/queue.js')
-      .then(({ createPageQueue }) => resources.add('queue', createPageQueue(redis, config.prefix), (q) => q.close()))
+    (queue ??= import('../shared/page-queues.js')
+      .then(({ PageQueues }) => resources.add('queue', new PageQueues(redis, keysFor(config)), (q) => q.close()))
       .catch((err: unknown) => {
         queue = null; // the next requeue tries again
         throw err;
@@ -62,7 +62,7 @@ async function probePostgres(config: Config): Promise<void> {
   }
 }
 
-async function connectRedis(config: Config, log: Logger): Promise<Redis> {
+async function connectRedis(config: Config, log: Logger): Promise<RedisClient> {
   const redis = createRedis(config, 'supervisor');
   let lastError: Error | null = null;
   let warned = 0;

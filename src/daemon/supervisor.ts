@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { ensureSnapshotDir } from '../shared/heap/snapshot-dir.js';
-import { redisKeys } from '../shared/keys.js';
+import { keysFor } from '../shared/keys.js';
 import { onSignals, Resources } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { appendSample } from '../shared/mem/history.js';
@@ -22,7 +22,7 @@ import { requeueFromDb } from '../shared/requeue.js';
 import { ChildHandle } from './child-handle.js';
 import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
-import { claimMissingEpoch } from './redis-epoch.js';
+import { claimMissingEpochs } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
 import { LeakDiffs } from './leak-diffs.js';
 import { startRecrawlScheduler } from './recrawl-scheduler.js';
@@ -74,16 +74,17 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
     await resources.closeAll();
     throw err;
   });
-  const keys = redisKeys(config.prefix);
+  const keys = keysFor(config);
 
-  const requeue = new RequeueRunner(() => requeueFromDb(db, redis, openQueue, { attempts: config.attempts, prefix: config.prefix, onlyMissing: true }), log);
+  const requeue = new RequeueRunner(() => requeueFromDb(db, redis, openQueue, { attempts: config.attempts, keys, onlyMissing: true }), log);
   const reconcile = startReconcile({ redis, keys, daemonId: config.daemonId, intervalMs: config.reconcileIntervalMs, startupAfterMs: Math.min(STARTUP_RECONCILE_MS, config.reconcileIntervalMs), log, request: (reason) => requeue.request(reason, 0) });
   const recrawl = startRecrawlScheduler({ db, openQueue, attempts: config.attempts, tickMs: config.recrawlTickMs, log });
   const checkEpoch = () =>
-    claimMissingEpoch(redis, keys, config.daemonId)
+    claimMissingEpochs(redis, keys, config.daemonId)
       .then((missing) => {
-        if (!missing) return;
-        log.warn('Redis holds no spiderd epoch (first start, or Redis lost its data): requeueing queued pages from PostgreSQL');
+        if (missing.length === 0) return;
+        const shards = keys.layout.cluster ? { shards: missing } : {};
+        log.warn(shards, 'Redis holds no spiderd epoch (first start, or Redis lost its data): requeueing queued pages from PostgreSQL');
         requeue.request('redis-epoch-missing', 0);
       })
       .catch((err: unknown) => log.warn({ err: coerceError(err) }, 'checking the Redis epoch failed'));

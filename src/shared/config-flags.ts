@@ -18,7 +18,9 @@ interface FlagSpec {
 const seconds = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Math.round(Number(raw) * 1000) : raw);
 
 export const FLAGS: Partial<Record<ConfigKey, FlagSpec>> = {
-  redisUrl: { flag: `${FLAG_NAMES.redisUrl} <url>`, help: 'Redis URL' },
+  redisUrl: { flag: `${FLAG_NAMES.redisUrl} <url>`, help: 'Redis URL (with --redis-cluster: one or more seed nodes, comma-separated)' },
+  redisCluster: { flag: `${FLAG_NAMES.redisCluster}`, help: 'Redis is a Redis Cluster: the page queue is sharded by host' },
+  queueShards: { flag: `${FLAG_NAMES.queueShards} <n>`, help: 'page-queue shards on a Redis Cluster (default 16; the same on every daemon and CLI)' },
   databaseUrl: { flag: `${FLAG_NAMES.databaseUrl} <url>`, help: 'PostgreSQL URL' },
   prefix: { flag: `${FLAG_NAMES.prefix} <prefix>`, help: 'Redis key prefix, so several deployments can share one Redis' },
   logLevel: { flag: `${FLAG_NAMES.logLevel} <level>`, help: 'fatal|error|warn|info|debug|trace|silent' },
@@ -75,4 +77,4 @@ function camel(flag: string): string {
 }
 
 /** The keys every command that talks to Redis and PostgreSQL accepts. */
-export const CONNECTION_KEYS = ['redisUrl', 'databaseUrl', 'prefix', 'logLevel'] as const satisfies readonly ConfigKey[];
+export const CONNECTION_KEYS = ['redisUrl', 'redisCluster', 'queueShards', 'databaseUrl', 'prefix', 'logLevel'] as const satisfies readonly ConfigKey[];

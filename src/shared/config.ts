@@ -19,8 +19,21 @@ const dirList = z.preprocess(
   z.array(z.string()).transform((dirs) => dirs.map((d) => d.trim()).filter((d) => d !== '').map((d) => path.resolve(d))),
 );
 
+function isRedisUrl(raw: string): boolean {
+  try {
+    return /^rediss?:$/.test(new URL(raw.trim()).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const schema = z.object({
-  redisUrl: z.string().url().refine((u) => /^rediss?:/.test(u), 'must be a redis:// or rediss:// URL'),
+  /** One redis:// or rediss:// URL; with redisCluster, several (seed nodes) joined by commas. */
+  redisUrl: z.string().refine((v) => v.split(',').every(isRedisUrl), 'must be a redis:// or rediss:// URL (with --redis-cluster, several joined by commas)'),
+  /** Redis is a Redis Cluster: the page queue is sharded by host into queueShards queues (shards.ts). */
+  redisCluster: bool,
+  /** K, the page queue's shards on a Redis Cluster (a standalone Redis has one). */
+  queueShards: int(1, 1024),
   databaseUrl: z.string().url().refine((u) => /^postgres(ql)?:/.test(u), 'must be a postgresql:// URL'),
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 characters)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -104,13 +117,17 @@ const schema = z.object({
   leakHeadroomMb: int(16, 1_000_000),
   /** Sentinel: the heap diff of a report runs at most this long; the report keeps its sampled evidence either way. */
   leakDiffTimeoutMs: int(1_000, 86_400_000),
-});
+}).refine((c) => c.redisCluster || !c.redisUrl.includes(','), { path: ['redisUrl'], message: 'lists several Redis nodes: add --redis-cluster (SPIDERD_REDIS_CLUSTER=1) for a Redis Cluster, or give one URL' });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 export type ConfigKey = keyof Config;
 
 const DEFAULTS: { [K in ConfigKey]?: unknown } = {
   redisUrl: 'redis://127.0.0.1:6379',
+  redisCluster: false,
+  // 16: even over up to 16 masters and cheap to consume (one BullMQ worker per shard per
+  // process); see docs/redis-cluster.md.
+  queueShards: 16,
   databaseUrl: 'postgresql://postgres@127.0.0.1:5432/spiderd',
   prefix: 'spiderd',
   logLevel: 'info',
@@ -172,6 +189,8 @@ const DEFAULTS: { [K in ConfigKey]?: unknown } = {
 /** Environment variable for each key (SPIDERD_* unless a conventional name exists). */
 export const ENV_NAMES: { [K in ConfigKey]: string } = {
   redisUrl: 'REDIS_URL',
+  redisCluster: 'SPIDERD_REDIS_CLUSTER',
+  queueShards: 'SPIDERD_QUEUE_SHARDS',
   databaseUrl: 'DATABASE_URL',
   prefix: 'SPIDERD_PREFIX',
   logLevel: 'SPIDERD_LOG_LEVEL',
@@ -231,6 +250,8 @@ export const ENV_NAMES: { [K in ConfigKey]: string } = {
 /** The command-line flag for each key that has one (config-flags.ts defines them for commander). */
 export const FLAG_NAMES = {
   redisUrl: '--redis-url',
+  redisCluster: '--redis-cluster',
+  queueShards: '--queue-shards',
   databaseUrl: '--database-url',
   prefix: '--prefix',
   logLevel: '--log-level',

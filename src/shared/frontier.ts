@@ -8,11 +8,11 @@
  * daemons cannot overshoot them; crawls.discovered is kept only while the crawl has a
  * --max-pages.
  */
-import type { Queue } from 'bullmq';
 import type { SqlRunner } from './db/sql.js';
 import type { ErrorCode } from './errors.js';
 import { enforceHostBudget } from './host-budget.js';
-import { pageJobs, type PageJob } from './page-jobs.js';
+import type { PageQueues } from './page-queues.js';
+import { pageJobs } from './page-jobs.js';
 
 export interface Candidate {
   url: string;
@@ -112,8 +112,8 @@ export async function insertPages(tx: SqlRunner, crawlId: number, limits: Fronti
   return { inserted, known, overLimit: quota === 0 ? unique.length - known.length : dropped.length };
 }
 
-/** Adds a job for each new queued row. Job ids are per page, so repeating this is harmless. */
-export async function enqueuePages(queue: Queue<PageJob>, crawlId: number, rows: NewPageRow[], attempts: number, requeued = false): Promise<void> {
+/** Adds a job for each new queued row, in its host's shard. Job ids are per page, so repeating this is harmless. */
+export async function enqueuePages(queue: Pick<PageQueues, 'addBulk'>, crawlId: number, rows: NewPageRow[], attempts: number, requeued = false): Promise<void> {
   const queued = rows.filter((r) => r.queued);
   for (let i = 0; i < queued.length; i += 1000) {
     await queue.addBulk(pageJobs(queued.slice(i, i + 1000), crawlId, attempts, requeued));

@@ -3,7 +3,7 @@
  * expires unless refreshed, so `spiderd status` and `spiderd mem` see every live daemon
  * on every host.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 import type { MemSample } from './mem-sample.js';
 
@@ -31,16 +31,16 @@ export interface DaemonRecord {
   processes: ProcessRecord[];
 }
 
-export async function writeHeartbeat(redis: Redis, keys: RedisKeys, record: DaemonRecord, ttlMs: number): Promise<void> {
+export async function writeHeartbeat(redis: RedisClient, keys: RedisKeys, record: DaemonRecord, ttlMs: number): Promise<void> {
   await redis.multi().set(keys.daemon(record.daemonId), JSON.stringify(record), 'PX', ttlMs).sadd(keys.daemons, record.daemonId).exec();
 }
 
-export async function removeHeartbeat(redis: Redis, keys: RedisKeys, daemonId: string): Promise<void> {
+export async function removeHeartbeat(redis: RedisClient, keys: RedisKeys, daemonId: string): Promise<void> {
   await redis.multi().del(keys.daemon(daemonId)).srem(keys.daemons, daemonId).exec();
 }
 
 /** Live daemons, oldest first. Ids whose heartbeat expired are pruned from the set. */
-export async function readDaemons(redis: Redis, keys: RedisKeys): Promise<DaemonRecord[]> {
+export async function readDaemons(redis: RedisClient, keys: RedisKeys): Promise<DaemonRecord[]> {
   const ids = await redis.smembers(keys.daemons);
   if (ids.length === 0) return [];
   const raws = await redis.mget(ids.map((id) => keys.daemon(id)));

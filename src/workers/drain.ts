@@ -5,10 +5,10 @@
  * twice). Pending store writes are always flushed (committed or failed) before the closers
  * of the other resources run. Idempotent: every later call gets the first drain's promise.
  */
-import type { Worker } from 'bullmq';
 import type { DrainReason } from '../shared/ipc.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
+import type { ShardWorkers } from './crawl-worker.js';
 import { settlesWithin } from './settles-within.js';
 
 /** How long closing the worker may take once its jobs are done (or abandoned). */
@@ -16,7 +16,7 @@ const WORKER_CLOSE_MS = 10_000;
 
 export type Drain = (reason: DrainReason, graceMs: number) => Promise<void>;
 
-export function createDrain(deps: { worker: Worker | null; resources: Resources; log: Logger }): Drain {
+export function createDrain(deps: { worker: ShardWorkers | null; resources: Resources; log: Logger }): Drain {
   let draining: Promise<void> | null = null;
   return (reason, graceMs) => {
     draining ??= (async () => {

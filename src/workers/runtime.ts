@@ -1,15 +1,15 @@
 /**
  * Opens everything a crawler process works with, each registered with its closer (closed in
  * reverse on drain): Redis, PostgreSQL, the page queue (for discovered pages), the HTTP agent,
- * the fetch slots and their autoscaler, the batched store, and the BullMQ worker (not started:
- * the caller runs it).
+ * the fetch slots and their autoscaler, the batched store, and the BullMQ workers, one per queue
+ * shard (not started: the caller runs them).
  */
 import type { Config } from '../shared/config.js';
 import { createSql, type Sql } from '../shared/db/sql.js';
-import { redisKeys } from '../shared/keys.js';
+import { keysFor } from '../shared/keys.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
-import { createPageQueue } from '../shared/queue.js';
+import { PageQueues } from '../shared/page-queues.js';
 import { createRedis } from '../shared/redis.js';
 import { startAutoscale } from './autoscale.js';
 import { CrawlCache } from './crawl-cache.js';
@@ -38,13 +38,13 @@ const AUTO_START = 16;
 const AUTO_MIN = 2;
 
 export function openRuntime(config: Config, workerId: string, log: Logger, resources: Resources, onJobDone: (jobsDone: number) => void): Runtime {
-  const keys = redisKeys(config.prefix);
+  const keys = keysFor(config);
   const redis = resources.add('redis', createRedis(config, `crawler-${workerId}`), (r) => r.disconnect());
   redis.on('error', (err: Error) => log.warn({ err }, 'Redis connection error (commands wait for the reconnect)'));
   // One store flush at a time, plus the guard's lookups, crawl loads and the rare leak report; raw
   // SQL through Prisma's driver adapter. No Prisma Client in a crawler process (a few MB of RSS).
   const sql = resources.add('postgresql', createSql(config, { max: 3 }), (s) => s.close());
-  const queue = resources.add('page queue', createPageQueue(redis, keys.bullPrefix), (q) => settlesWithin(q.close(), 5_000));
+  const queue = resources.add('page queue', new PageQueues(redis, keys), (q) => settlesWithin(q.close(), 5_000));
   const limits = fetchLimits(config);
   const agent = resources.add('http agent', createHttpAgent(limits, { allowPrivateNetworks: config.allowPrivateNetworks }), (a) => a.destroy());
   const auto = config.concurrency === 'auto';
@@ -60,12 +60,12 @@ export function openRuntime(config: Config, workerId: string, log: Logger, resou
   const handlers = new HandlerLoader(log, { trusted: config.handler, allowedDirs: config.handlerDirs });
   const crawlPage = withSitemaps(createPageCrawler({ config, robots, known, politeness, slots, agent, limits, handlers }), { config, agent, robots, politeness, known, sql, log });
   const processPage = createPageProcessor({ config, log, crawls: new CrawlCache(sql), guard: new PageGuard(sql), crawlPage, slots, store });
-  const crawlWorker = createCrawlWorker({ config, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
+  const crawlWorker = createCrawlWorker({ config, keys, connection: redis, log, process: processPage, fetchSlots: slots.limit, onJobDone });
   if (auto) {
     const memoryLimitBytes = config.maxWorkerMemoryMb * 1024 * 1024;
     const options = { min: AUTO_MIN, max: config.maxConcurrency };
     const onLimit = (limit: number) => {
-      crawlWorker.worker.concurrency = jobSlots(limit);
+      crawlWorker.worker.setConcurrency(jobSlots(limit));
     };
     resources.add('autoscale', startAutoscale({ slots, options, memoryLimitBytes, onLimit, log }), (a) => a.stop());
   }

@@ -11,12 +11,11 @@
  * which is then stored as failed with SPIDERD_STORE_FAILED; every other page is stored normally.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Queue } from 'bullmq';
 import type { Sql } from '../shared/db/sql.js';
 import { SpiderdError, coerceError } from '../shared/errors.js';
 import { enqueuePages, type Candidate } from '../shared/frontier.js';
 import type { Logger } from '../shared/logger.js';
-import type { PageJob } from '../shared/page-jobs.js';
+import type { PageQueues } from '../shared/page-queues.js';
 import { commitBatch, type CrawlDiscoveries } from './commit-batch.js';
 import { isTransientDbError } from './db-errors.js';
 import type { KnownUrls } from './known-urls.js';
@@ -24,7 +23,7 @@ import { errorRow, type PageResult } from './page-result.js';
 
 export interface StoreBatchOptions {
   sql: Sql;
-  queue: Queue<PageJob>;
+  queue: Pick<PageQueues, 'addBulk'>;
   log: Logger;
   known: KnownUrls;
   attempts: number;

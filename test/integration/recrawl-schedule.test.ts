@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createPgPool } from '../../src/shared/db/pool.js';
 import { createSql, type Sql } from '../../src/shared/db/sql.js';
-import type { PageJob } from '../../src/shared/page-jobs.js';
-import { createPageQueue } from '../../src/shared/queue.js';
+import { redisKeys } from '../../src/shared/keys.js';
+import { PageQueues } from '../../src/shared/page-queues.js';
 import { claimDue, scheduleDue } from '../../src/shared/recrawl/claim-due.js';
 import { applyPolicy, makeRoundDue } from '../../src/shared/recrawl/make-due.js';
 import { createRedis } from '../../src/shared/redis.js';
@@ -24,7 +23,7 @@ describe('recrawl scheduling', () => {
   let pool: pg.Pool;
   let sql: Sql;
   let redis: Redis;
-  let queue: Queue<PageJob>;
+  let queue: PageQueues;
   let prefix: string;
 
   before(async () => {
@@ -33,7 +32,7 @@ describe('recrawl scheduling', () => {
     sql = createSql({ databaseUrl: tdb.url });
     prefix = testPrefix();
     redis = createRedis({ redisUrl: REDIS_URL }, 'test');
-    queue = createPageQueue(redis, prefix);
+    queue = new PageQueues(redis, redisKeys(prefix));
   });
 
   after(async () => {
@@ -71,7 +70,7 @@ describe('recrawl scheduling', () => {
     const jobs = await queue.getJobs(['waiting', 'prioritized']);
     assert.equal(new Set(jobs.filter((j) => j.data.crawlId === crawlId).map((j) => j.id)).size, 2_300);
     assert.ok(jobs.every((j) => j.data.requeued === true), 'the crawler reads each row (and its validators) before fetching');
-    await queue.obliterate({ force: true });
+    await queue.obliterate();
   });
 
   test('concurrent claims never take a page twice', async () => {
@@ -109,7 +108,7 @@ describe('recrawl scheduling', () => {
     assert.equal(r1.claimed, 300);
     const r2 = await scheduleDue(pool, async () => queue, { attempts: 2, batch: 1_000, maxPerPass: 10_000, maxWaiting: 300 });
     assert.equal(r2.claimed, 0);
-    await queue.obliterate({ force: true });
+    await queue.obliterate();
   });
 
   test('a round makes fetched and transiently failed pages due; a new policy schedules fetched pages from their last fetch', async () => {

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createDb, prismaRunner, type Db } from '../../src/shared/db/client.js';
 import { createSql, type Sql } from '../../src/shared/db/sql.js';
 import { insertPages } from '../../src/shared/frontier.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { PageJob } from '../../src/shared/page-jobs.js';
-import { createPageQueue } from '../../src/shared/queue.js';
+import { QUEUE_NAME } from '../../src/shared/keys.js';
 import { createRedis } from '../../src/shared/redis.js';
 import { KnownUrls } from '../../src/workers/known-urls.js';
 import type { PageResult, PageRow } from '../../src/workers/page-result.js';
@@ -63,7 +63,7 @@ describe('StoreBatch', () => {
     sql = createSql({ databaseUrl: tdb.url });
     prefix = testPrefix();
     redis = createRedis({ redisUrl: REDIS_URL }, 'test');
-    queue = createPageQueue(redis, prefix);
+    queue = new Queue<PageJob>(QUEUE_NAME, { connection: redis, prefix });
   });
 
   after(async () => {

@@ -4,14 +4,14 @@
  * A daemon that is not subscribed (PUBLISH reaches nobody) is reported at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Config } from '../../shared/config.js';
 import { CONTROL_VERSION, controlReplySchema, controlRequestSchema, type ControlResult, type ControlTarget } from '../../shared/control.js';
 import { SpiderdError, wrapError } from '../../shared/errors.js';
 import type { ControlAction } from '../../shared/ipc.js';
-import { redisKeys } from '../../shared/keys.js';
+import { keysFor } from '../../shared/keys.js';
 import { readDaemons, type DaemonRecord } from '../../shared/presence.js';
-import { createRedis } from '../../shared/redis.js';
+import { createRedis, isCluster, redisNodes } from '../../shared/redis.js';
 
 export interface ControlRequestOptions {
   /** Only this daemon; every live daemon when omitted. */
@@ -28,14 +28,14 @@ export interface DaemonAnswer {
 }
 
 export async function sendControlRequest(config: Config, opts: ControlRequestOptions): Promise<DaemonAnswer[]> {
-  const keys = redisKeys(config.prefix);
+  const keys = keysFor(config);
   const redis = createRedis(config, 'cli-control', { failFast: true });
   try {
     const daemons = pickDaemons(await readDaemons(redis, keys).catch((err: unknown) => unreachable(err)), opts, config.prefix);
     const sent: Array<{ daemonId: string; requestId: string; listeners: number }> = [];
     for (const d of daemons) {
       const request = controlRequestSchema.parse({ v: CONTROL_VERSION, requestId: randomUUID(), target: opts.target, action: opts.action, label: opts.label });
-      const listeners = await redis.publish(keys.control(d.daemonId), JSON.stringify(request));
+      const listeners = await publish(redis, keys.control(d.daemonId), JSON.stringify(request));
       sent.push({ daemonId: d.daemonId, requestId: request.requestId, listeners });
     }
     const deadline = Date.now() + opts.timeoutMs;
@@ -53,7 +53,19 @@ export async function sendControlRequest(config: Config, opts: ControlRequestOpt
   }
 }
 
-async function awaitReply(redis: Redis, key: string, daemonId: string, deadline: number, timeoutMs: number): Promise<DaemonAnswer> {
+/**
+ * PUBLISH, and the number of subscribers that got it. On a cluster a message reaches every node,
+ * but PUBLISH counts only the subscribers of the node it was sent to: the subscribers of every
+ * master are counted instead (PUBSUB NUMSUB).
+ */
+async function publish(redis: RedisClient, channel: string, message: string): Promise<number> {
+  const local = await redis.publish(channel, message);
+  if (local > 0 || !isCluster(redis)) return local;
+  const counts = await Promise.all(redisNodes(redis).map(async (node) => Number(((await node.pubsub('NUMSUB', channel)) as unknown[])[1] ?? 0)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+async function awaitReply(redis: RedisClient, key: string, daemonId: string, deadline: number, timeoutMs: number): Promise<DaemonAnswer> {
   const seconds = Math.max(0.1, (deadline - Date.now()) / 1000);
   const popped = await redis.blpop(key, seconds);
   if (popped === null) {

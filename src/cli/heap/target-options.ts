@@ -11,7 +11,7 @@ import { SpiderdError } from '../../shared/errors.js';
 import type { DaemonAnswer } from './control-request.js';
 import { formatBytes } from './format.js';
 
-const KEYS = ['redisUrl', 'prefix'] as const satisfies readonly ConfigKey[];
+const KEYS = ['redisUrl', 'redisCluster', 'queueShards', 'prefix'] as const satisfies readonly ConfigKey[];
 
 export interface TargetFlags {
   worker?: string;

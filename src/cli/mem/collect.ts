@@ -5,7 +5,7 @@
  * recomputed here, so `mem` and the sentinel cannot disagree); the supervisor's, and a crawler's
  * with the sentinel off, is a trend over its samples against time.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Db } from '../../shared/db/client.js';
 import { coerceError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
@@ -49,7 +49,7 @@ export interface CollectOptions {
   now?: number;
 }
 
-export async function collectMem(redis: Redis, keys: RedisKeys, db: () => Db, options: CollectOptions): Promise<MemView> {
+export async function collectMem(redis: RedisClient, keys: RedisKeys, db: () => Db, options: CollectOptions): Promise<MemView> {
   const now = options.now ?? Date.now();
   const daemons = (await readDaemons(redis, keys)).filter((d) => options.daemonId === undefined || d.daemonId === options.daemonId);
   const rows: MemRow[] = [];

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../shared/config.js';
 import { createDb, type Db } from '../../shared/db/client.js';
 import { wrapError } from '../../shared/errors.js';
-import { redisKeys } from '../../shared/keys.js';
+import { keysFor } from '../../shared/keys.js';
 import { redactUrl } from '../../shared/redact.js';
 import { createRedis } from '../../shared/redis.js';
 import { collectMem, type MemView } from './collect.js';
@@ -30,7 +30,7 @@ export async function runMem(config: Config, options: MemCommandOptions, out: No
   const openDb = () => (db ??= createDb(config, { poolSize: 1 }));
   redis.on('error', () => {}); // commands fail on their own; see the catch below
   const collect = () =>
-    collectMem(redis, redisKeys(config.prefix), openDb, {
+    collectMem(redis, keysFor(config), openDb, {
       ...(options.daemon === undefined ? {} : { daemonId: options.daemon }),
       trend: { warmupJobs: config.leakWarmupJobs, leakThresholdMbPer1kJobs: config.leakThresholdMbPer1kJobs },
     }).catch((thrown: unknown) => {

@@ -7,9 +7,9 @@
  * daemon claims at a time (a transaction-level advisory lock), and FOR UPDATE SKIP LOCKED keeps
  * two claims from ever taking the same row. No delayed jobs: Redis holds only pages already due.
  */
-import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import { pageJobs, type PageJob } from '../page-jobs.js';
+import { pageJobs } from '../page-jobs.js';
+import type { PageQueues } from '../page-queues.js';
 
 /** The advisory lock key of the claim ("spiderd recrawl" as a 64-bit number, any constant would do). */
 const CLAIM_LOCK = 7_300_018;
@@ -65,7 +65,7 @@ export interface ScheduleResult {
  */
 export async function scheduleDue(
   pool: pg.Pool,
-  openQueue: () => Promise<Queue<PageJob>>,
+  openQueue: () => Promise<PageQueues>,
   opts: { attempts: number; batch: number; maxPerPass: number; maxWaiting: number },
 ): Promise<ScheduleResult> {
   const crawls = (await pool.query<{ crawl_id: number }>(

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Agent } from 'undici';
 import { SpiderdError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
@@ -30,7 +30,7 @@ const CACHE_ORIGINS = 1000;
 const CACHE_CHARS = 16 * 1024 * 1024;
 
 export interface RobotsGateDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   agent: Agent;
   log: Logger;

@@ -4,7 +4,7 @@
  * robots.txt is unavailable, and the lock that lets one process fetch it. Every Redis failure
  * is SPIDERD_REDIS_UNAVAILABLE (transient).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import { wrapError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
 import { BACKOFF_MEMORY_MS, parseBackoff, type RobotsBackoff } from './robots-backoff.js';
@@ -21,7 +21,7 @@ export type StoredState =
 
 export class RobotsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly token: string,
   ) {}
