@@ -2,16 +2,17 @@
 // leak"). It keeps every page it sees in a module-level cache that nothing ever empties:
 // the most common leak in real extraction code.
 class PageCacheEntry {
-  constructor(url, html, $) {
+  constructor(url, html, title) {
     this.url = url;
     this.html = html;
-    this.$ = $;
+    this.title = title;
   }
 }
 
 const cache = [];
 
 export default async function leaky(page) {
-  cache.push(new PageCacheEntry(page.url, page.html, page.$));
-  return { title: page.$('title').text() };
+  const title = page.$('title').text();
+  cache.push(new PageCacheEntry(page.url, page.html, title));
+  return { title };
 }
