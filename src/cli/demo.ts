@@ -71,7 +71,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const redis = await connectRedis(config, resources);
-    const db = await connectDb(config, resources);
+    const db = await connectDb(config, resources, { migrate: true });
     const queue = openQueue(redis, config.prefix, resources);
     const removed = await removeStaleDemoState(db, redis, queue, config.prefix);
     if (removed) out(`removed ${removed} unfinished earlier demo crawl${removed === 1 ? '' : 's'}`);
