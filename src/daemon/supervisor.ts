@@ -22,7 +22,7 @@ import { requeueFromDb } from '../shared/requeue.js';
 import { ChildHandle } from './child-handle.js';
 import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
-import { claimMissingEpoch } from './redis-epoch.js';
+import { claimMissingEpoch, reportMissingEpoch } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
 import { RequeueRunner } from './requeue-runner.js';
 import { openServices } from './services.js';
@@ -80,8 +80,8 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
     claimMissingEpoch(redis, keys, config.daemonId)
       .then((missing) => {
         if (!missing) return;
-        log.warn('Redis holds no spiderd epoch (first start, or Redis lost its data): requeueing queued pages from PostgreSQL');
         requeue.request('redis-epoch-missing', 0);
+        return reportMissingEpoch(db, log);
       })
       .catch((err: unknown) => log.warn({ err: coerceError(err) }, 'checking the Redis epoch failed'));
   await checkEpoch();
