@@ -21,7 +21,7 @@ import { connectRedis, openQueue } from './connect.js';
 import { readCrawlStatuses } from './crawl-status.js';
 import { startDemoDaemon, type DemoDaemon } from './demo-daemon.js';
 import { removeStaleDemoState } from './demo-cleanup.js';
-import { demoSummary } from './demo-summary.js';
+import { demoSummary, lookFurther } from './demo-summary.js';
 import { waitForCrawl } from './wait-for-crawl.js';
 
 /** Give up when nothing moved for this long (the daemon's log says why). */
@@ -112,7 +112,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     const exit = await daemon.stop(base.graceMs + 15_000);
     out(`daemon stopped (exit code ${exit.code ?? `signal ${exit.signal}`})`);
     if (exit.code !== 0) throw new SpiderdError('SPIDERD_INTERNAL', `the daemon did not exit cleanly (code ${exit.code}, signal ${exit.signal}); see ${logFile}`);
-    out(`the crawl stays in ${redactUrl(config.databaseUrl)}: spiderd export --crawl ${name} --database-url <that URL>`);
+    out(lookFurther(name, config.prefix, redactUrl(config.databaseUrl)));
     return EXIT.ok;
   } catch (err) {
     if (interrupted) {

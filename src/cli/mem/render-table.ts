@@ -9,7 +9,7 @@ import { rowVerdict } from './row-verdict.js';
 const MB = 1024 * 1024;
 
 export function renderMemTable(view: MemView): string {
-  if (view.rows.length === 0) return 'no live daemons\n';
+  if (view.rows.length === 0) return noLiveDaemon(view);
   const header = ['HOST', 'DAEMON', 'WORKER', 'PID', 'UPTIME', 'JOBS', 'RSS', 'HEAP', 'EXTERNAL', 'ARRAYBUF', 'POST-GC', 'MB/H', 'MB/1K JOBS', 'VERDICT', 'LEAK REPORT'];
   const lines = view.rows.map((r) => {
     const s = r.sample;
@@ -88,4 +88,21 @@ function shortTime(iso: string): string {
   const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** With no live daemon: says so, then the latest leak reports PostgreSQL keeps. */
+function noLiveDaemon(view: MemView): string {
+  const lines = ['no live daemons: no process to measure (start one with `spiderd start`)'];
+  if (view.leakReportsError !== null) lines.push(`leak reports: PostgreSQL could not be read (${view.leakReportsError})`);
+  else if (view.recentReports.length === 0) lines.push('leak reports in PostgreSQL: none');
+  else {
+    lines.push(`latest leak reports in PostgreSQL (${view.recentReports.length}, newest first):`);
+    for (const r of view.recentReports) {
+      lines.push(`  #${r.id} ${r.createdAt} ${r.daemonId} ${r.workerId} pid ${r.pid}, ${r.kind} leak after ${r.jobsAtDetection ?? r.jobsDone} jobs (${r.evidence})`);
+      if (r.growingClass !== null) lines.push(`    growing: ${r.growingClass}`);
+      if (r.retainerPath.length > 0) lines.push(`    held by: ${r.retainerPath.join(' -> ')}`);
+      if (r.allocationSite !== null) lines.push(`    allocated at: ${r.allocationSite}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
