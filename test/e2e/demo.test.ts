@@ -59,3 +59,34 @@ describe('spiderd demo', () => {
     assert.match(m.stdout, /leak reports in PostgreSQL: none/);
   });
 });
+
+describe('spiderd demo --leak', () => {
+  let db: TestDatabase;
+  let env: TestEnv;
+
+  before(async () => {
+    db = await createTestDatabase();
+    env = { databaseUrl: db.url, prefix: testPrefix() };
+  });
+
+  after(async () => {
+    await deletePrefix(`${env.prefix}-demo`);
+    await queryDb(ADMIN_URL, `DROP DATABASE IF EXISTS "${db.name}_demo" WITH (FORCE)`);
+    await db?.drop();
+  });
+
+  test('runs the leaky example handler until a leak report, then shows mem and the report naming the culprit', async () => {
+    const r = await runCli(env, ['demo', '--leak']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /handler: .*examples\/handlers\/leaky\.mjs/);
+    const mem = r.stdout.indexOf('$ spiderd mem');
+    assert.ok(mem > 0, r.stdout);
+    assert.match(r.stdout.slice(mem), /HOST\s+DAEMON\s+WORKER/);
+    assert.match(r.stdout, /^leak report #\d+ \(the crawler process was recycled after it/m);
+    assert.match(r.stdout, /^ {4}growing: PageCacheEntry$/m);
+    assert.match(r.stdout, /^ {4}allocated at: .*leaky\.mjs/m);
+    const reports = await queryDb<{ growing_class: string }>(`${db.url}_demo`, 'SELECT growing_class FROM leak_reports');
+    assert.ok(reports.length >= 1);
+    assert.match(r.stdout, /^to look further:$/m);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { MemRow, MemView } from './collect.js';
+import type { LeakSummary } from './leak-reports.js';
 import { rowVerdict } from './row-verdict.js';
 
 const MB = 1024 * 1024;
@@ -97,12 +98,16 @@ function noLiveDaemon(view: MemView): string {
   else if (view.recentReports.length === 0) lines.push('leak reports in PostgreSQL: none');
   else {
     lines.push(`latest leak reports in PostgreSQL (${view.recentReports.length}, newest first):`);
-    for (const r of view.recentReports) {
-      lines.push(`  #${r.id} ${r.createdAt} ${r.daemonId} ${r.workerId} pid ${r.pid}, ${r.kind} leak after ${r.jobsAtDetection ?? r.jobsDone} jobs (${r.evidence})`);
-      if (r.growingClass !== null) lines.push(`    growing: ${r.growingClass}`);
-      if (r.retainerPath.length > 0) lines.push(`    held by: ${r.retainerPath.join(' -> ')}`);
-      if (r.allocationSite !== null) lines.push(`    allocated at: ${r.allocationSite}`);
-    }
+    for (const r of view.recentReports) lines.push(...leakReportLines(r));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One stored leak report, indented, the culprit named three ways. */
+export function leakReportLines(r: LeakSummary & { daemonId: string; workerId: string }): string[] {
+  const lines = [`  #${r.id} ${r.createdAt} ${r.daemonId} ${r.workerId} pid ${r.pid}, ${r.kind} leak after ${r.jobsAtDetection ?? r.jobsDone} jobs (${r.evidence})`];
+  if (r.growingClass !== null) lines.push(`    growing: ${r.growingClass}`);
+  if (r.retainerPath.length > 0) lines.push(`    held by: ${r.retainerPath.join(' -> ')}`);
+  if (r.allocationSite !== null) lines.push(`    allocated at: ${r.allocationSite}`);
+  return lines;
 }
