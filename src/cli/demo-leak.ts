@@ -3,7 +3,8 @@
  * (examples/handlers/leaky.mjs) with --recycle-on-leak and a leak sentinel scaled down to the
  * sample site (warm-up 300 jobs instead of 800, a post-GC point and a snapshot gap of 100
  * jobs), waits until the sentinel stores a leak report, then shows `spiderd mem` while the
- * daemon still runs, and the report.
+ * daemon still runs (it names the culprit from the report) and where the report and its
+ * snapshots are.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,6 @@ import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/db/client.js';
 import { SpiderdError } from '../shared/errors.js';
 import { recentLeakReports } from './mem/leak-reports.js';
-import { leakReportLines } from './mem/render-table.js';
 import { runMem } from './mem/run-mem.js';
 
 export const LEAKY_HANDLER = fileURLToPath(new URL('../../../examples/handlers/leaky.mjs', import.meta.url));
@@ -44,6 +44,6 @@ export async function showLeak(config: Config, db: Db, daemonId: string, out: (l
   const [report] = (await recentLeakReports(db, 20)).filter((r) => r.daemonId === daemonId);
   if (report === undefined) return;
   out('');
-  out(`leak report #${report.id} (the crawler process was recycled after it; snapshots: ${report.snapshots.join(', ') || 'none'}):`);
-  for (const line of leakReportLines(report)) out(line);
+  out(`leak report #${report.id} is stored in PostgreSQL (table leak_reports); the crawler process ${report.pid} was recycled after it.`);
+  out(`heap snapshots: ${report.snapshots.join(', ') || 'none'}`);
 }

@@ -82,9 +82,10 @@ describe('spiderd demo --leak', () => {
     const mem = r.stdout.indexOf('$ spiderd mem');
     assert.ok(mem > 0, r.stdout);
     assert.match(r.stdout.slice(mem), /HOST\s+DAEMON\s+WORKER/);
-    assert.match(r.stdout, /^leak report #\d+ \(the crawler process was recycled after it/m);
-    assert.match(r.stdout, /^ {4}growing: PageCacheEntry$/m);
-    assert.match(r.stdout, /^ {4}allocated at: .*leaky\.mjs/m);
+    assert.match(r.stdout, /^leak report #\d+ is stored in PostgreSQL \(table leak_reports\); the crawler process \d+ was recycled after it\.$/m);
+    assert.match(r.stdout, /^heap snapshots: \S+\.heapsnapshot, \S+\.heapsnapshot$/m);
+    assert.match(r.stdout, /^ {2}growing class: PageCacheEntry$/m);
+    assert.match(r.stdout, /^ {2}allocated at: {2}leaky \(.*leaky\.mjs:\d+\)/m);
     const reports = await queryDb<{ growing_class: string }>(`${db.url}_demo`, 'SELECT growing_class FROM leak_reports');
     assert.ok(reports.length >= 1);
     assert.match(r.stdout, /^to look further:$/m);
