@@ -3,6 +3,7 @@
 # migrations. Build: `docker build -t spiderd .`  Run: see docker-compose.yml.
 
 # ---- build ------------------------------------------------------------------------
+# Node 22: one of the lines CI runs the suite on (.ci/run: 20, 22 and 24).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so the layer is cached while only sources change.

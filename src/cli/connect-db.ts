@@ -7,11 +7,16 @@ import type { Config } from '../shared/config.js';
 import { createDb, type Db } from '../shared/db/client.js';
 import { SpiderdError } from '../shared/errors.js';
 import type { Resources } from '../shared/lifecycle.js';
+import { checkDatabase } from '../shared/db/check-database.js';
 import { migrateOrExplain } from './connect.js';
 
-/** Applies pending migrations (idempotent), then opens Prisma. */
-export async function connectDb(config: Pick<Config, 'databaseUrl'>, resources: Resources): Promise<Db> {
-  await migrateOrExplain(config.databaseUrl);
+/**
+ * Opens Prisma on a database that is there and migrated (SPIDERD_DB_MISSING / _NOT_MIGRATED
+ * otherwise); with `migrate` (the demo), creates and migrates it first.
+ */
+export async function connectDb(config: Pick<Config, 'databaseUrl'>, resources: Resources, options: { migrate?: boolean } = {}): Promise<Db> {
+  if (options.migrate) await migrateOrExplain(config.databaseUrl);
+  else await checkDatabase(config.databaseUrl);
   return resources.add('postgresql', createDb(config, { poolSize: 3 }), (db) => db.$disconnect());
 }
 

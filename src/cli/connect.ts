@@ -1,24 +1,20 @@
 /**
- * Opening what a CLI command needs — Redis (checked reachable), PostgreSQL (migrated first,
- * which also creates the database on a fresh machine) and the page queue — each registered
- * with its closer (src/shared/lifecycle.ts) so the command's process exits by itself.
+ * Opening what a CLI command needs — Redis (checked reachable), PostgreSQL (checked there and
+ * migrated; only `migrate`, `start` and `demo` create or migrate it) and the page queue — each
+ * registered with its closer (src/shared/lifecycle.ts) so the command's process exits by itself.
  */
-import type { RedisClient } from '../shared/redis.js';
 import type { Config } from '../shared/config.js';
 import { migrate, type MigrationResult } from '../shared/db/migrate.js';
 import { createSql, type Sql } from '../shared/db/sql.js';
-import { SpiderdError, coerceError } from '../shared/errors.js';
+import { coerceError } from '../shared/errors.js';
+import { checkDatabase } from '../shared/db/check-database.js';
+import { redisConnectError } from '../shared/redis-connect-error.js';
 import { keysFor } from '../shared/keys.js';
 import { PageQueues } from '../shared/page-queues.js';
 import type { Resources } from '../shared/lifecycle.js';
-import { redactUrl } from '../shared/redact.js';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, type RedisClient } from '../shared/redis.js';
 
-export const REDIS_HINT = 'start it (e.g. `redis-server`, or `docker run -p 6379:6379 redis:7`) or point REDIS_URL / --redis-url at yours';
-export const POSTGRES_HINT =
-  'start it (e.g. `pg_ctlcluster 15 main start`, or `docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15`) or point DATABASE_URL / --database-url at yours';
-
-/** Connects and waits until Redis answers, or fails with SPIDERD_REDIS_UNAVAILABLE. */
+/** Connects and waits until Redis answers, or fails with SPIDERD_REDIS_UNAVAILABLE / SPIDERD_REDIS_AUTH_FAILED. */
 export async function connectRedis(config: Pick<Config, 'redisUrl' | 'redisCluster'>, resources: Resources, timeoutMs = 5_000): Promise<RedisClient> {
   const redis = createRedis(config, 'cli', { failFast: true });
   let lastError: Error | null = null;
@@ -39,27 +35,20 @@ export async function connectRedis(config: Pick<Config, 'redisUrl' | 'redisClust
     });
   } catch (err) {
     redis.disconnect();
-    const reason = coerceError(err).message || 'connection failed';
-    throw new SpiderdError('SPIDERD_REDIS_UNAVAILABLE', `Redis is not reachable at ${redactUrl(config.redisUrl)} (${reason}): ${REDIS_HINT}`, { cause: err, transient: true });
+    throw redisConnectError(err, config.redisUrl);
   }
   return resources.add('redis', redis, (r) => r.quit().catch(() => r.disconnect()));
 }
 
-/** Applies pending migrations (idempotent), then opens hand-written SQL without the Prisma Client (quick to start). */
+/** Checks the database is there and migrated, then opens hand-written SQL without the Prisma Client (quick to start). */
 export async function connectSql(config: Pick<Config, 'databaseUrl'>, resources: Resources): Promise<Sql> {
-  await migrateOrExplain(config.databaseUrl);
+  await checkDatabase(config.databaseUrl);
   return resources.add('postgresql', createSql(config, { max: 2 }), (sql) => sql.close());
 }
 
+/** Creates the database if needed and applies pending migrations (idempotent): for `migrate`, `start` and `demo` only. */
 export async function migrateOrExplain(databaseUrl: string): Promise<MigrationResult> {
-  try {
-    return await migrate(databaseUrl);
-  } catch (err) {
-    if (err instanceof SpiderdError && err.code === 'SPIDERD_DB_UNAVAILABLE') {
-      throw new SpiderdError('SPIDERD_DB_UNAVAILABLE', `PostgreSQL is not reachable: ${err.message}; ${POSTGRES_HINT}`, { cause: err, transient: true });
-    }
-    throw err;
-  }
+  return migrate(databaseUrl);
 }
 
 /** The page queue's shards (one on a standalone Redis). */

@@ -1,6 +1,6 @@
 /**
  * What `status` reports per crawl, read from PostgreSQL (page counts by state and error code,
- * the recent fetch rate) and Redis (jobs in flight). Works from any host.
+ * the recent fetch rate, or the whole-crawl rate once it is finished) and Redis (jobs in flight). Works from any host.
  */
 import type { Db } from '../shared/db/client.js';
 import { readFreshness, type Freshness } from './crawl-freshness.js';
@@ -53,7 +53,7 @@ export async function readCrawlStatuses(db: Db, queue: Pick<PageQueues, 'getJobs
   const ids = crawls.map((c) => c.id);
   const [byState, firstFetch, recent, inFlight, freshness] = await Promise.all([
     db.page.groupBy({ by: ['crawlId', 'state', 'errorCode'], where: { crawlId: { in: ids } }, _count: { _all: true } }),
-    db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { not: null } }, _min: { fetchedAt: true } }),
+    db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { not: null } }, _min: { fetchedAt: true }, _max: { fetchedAt: true } }),
     db.page.groupBy({ by: ['crawlId'], where: { crawlId: { in: ids }, fetchedAt: { gt: new Date(now.getTime() - RATE_WINDOW_MS) } }, _count: { _all: true } }),
     inFlightByCrawl(queue),
     readFreshness(db, ids),
@@ -93,11 +93,19 @@ export async function readCrawlStatuses(db: Db, queue: Pick<PageQueues, 'getJobs
     }
     s.queued = Math.max(0, queuedRows - s.inFlight);
     s.finished = queuedRows === 0 && s.due === 0 && s.discovered > 0;
-    const first = firstFetch.find((r) => r.crawlId === crawl.id)?._min.fetchedAt ?? null;
+    const span = firstFetch.find((r) => r.crawlId === crawl.id);
+    const first = span?._min.fetchedAt ?? null;
     const count = recent.find((r) => r.crawlId === crawl.id)?._count._all ?? 0;
-    s.pagesPerSecond = rate(count, first, now);
+    s.pagesPerSecond = s.finished ? wholeCrawlRate(s.fetched, first, span?._max.fetchedAt ?? null) : rate(count, first, now);
     return s;
   });
+}
+
+/** A finished crawl's rate: its fetched pages over the span from its first to its last fetch (at least 1 s), so it does not decay after the end. */
+export function wholeCrawlRate(fetched: number, firstFetch: Date | null, lastFetch: Date | null): number {
+  if (fetched === 0 || firstFetch === null || lastFetch === null) return 0;
+  const spanMs = Math.max(1_000, lastFetch.getTime() - firstFetch.getTime());
+  return Math.round((fetched / (spanMs / 1000)) * 100) / 100;
 }
 
 /** Pages fetched in the last 60 s per second, or over the crawl's fetch span when that is shorter. */

@@ -22,7 +22,8 @@ import { connectRedis, openQueue } from './connect.js';
 import { readCrawlStatuses } from './crawl-status.js';
 import { startDemoDaemon, type DemoDaemon } from './demo-daemon.js';
 import { removeStaleDemoState } from './demo-cleanup.js';
-import { demoSummary } from './demo-summary.js';
+import { LEAK_DEMO_PAGES, LEAKY_HANDLER, leakDaemonSettings, showLeak, waitForLeakReport } from './demo-leak.js';
+import { demoSummary, lookFurther } from './demo-summary.js';
 import { waitForCrawl } from './wait-for-crawl.js';
 
 /** Give up when nothing moved for this long (the daemon's log says why). */
@@ -32,8 +33,9 @@ export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
     .description('crawl the bundled sample site with a real daemon and print a summary (needs Redis and PostgreSQL)')
-    .option('--pages <n>', 'pages in the sample site', '300')
-    .option('--workers <n>', 'crawler processes', '2');
+    .option('--pages <n>', `pages in the sample site (default: 300; ${LEAK_DEMO_PAGES} with --leak)`)
+    .option('--workers <n>', 'crawler processes (default: 2; 1 with --leak)')
+    .option('--leak', 'run the bundled leaky example handler with --recycle-on-leak until the leak sentinel stores a report, then show `spiderd mem` and the report');
   addConfigFlags(cmd, CONNECTION_KEYS);
   cmd.action(runAction(async (opts: Record<string, unknown>) => demo(opts)));
 }
@@ -55,8 +57,11 @@ export function demoDatabaseUrl(databaseUrl: string): string {
 }
 
 async function demo(opts: Record<string, unknown>): Promise<number> {
-  const pages = intFlag('--pages', opts.pages, 1, 1_000_000);
-  const workers = intFlag('--workers', opts.workers, 1, 64);
+  const leak = opts.leak === true;
+  const pages = intFlag('--pages', opts.pages ?? String(leak ? LEAK_DEMO_PAGES : 300), 1, 1_000_000);
+  const workers = intFlag('--workers', opts.workers ?? (leak ? '1' : '2'), 1, 64);
+  const daemonId = `demo-${process.pid}`;
+  const leakSettings = leak ? leakDaemonSettings(path.join(os.tmpdir(), `spiderd-demo-snapshots-${process.pid}`)) : null;
   const base = loadConfig(configFlagsFrom(opts, CONNECTION_KEYS));
   const config: Config = Object.freeze({ ...base, prefix: `${base.prefix}-demo`, databaseUrl: demoDatabaseUrl(base.databaseUrl) });
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -72,7 +77,7 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const redis = await connectRedis(config, resources);
-    const db = await connectDb(config, resources);
+    const db = await connectDb(config, resources, { migrate: true });
     const queue = openQueue(redis, config, resources);
     const removed = await removeStaleDemoState(db, redis, queue, keysFor(config));
     if (removed) out(`removed ${removed} unfinished earlier demo crawl${removed === 1 ? '' : 's'}`);
@@ -81,12 +86,13 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
     const logFile = path.join(os.tmpdir(), `spiderd-demo-${Date.now()}.log`);
     daemon = startDemoDaemon({
       // The sample site listens on 127.0.0.1, which a daemon refuses by default (SSRF guard).
-      args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info', '--allow-private-networks'],
-      env: { ...process.env, REDIS_URL: config.redisUrl, SPIDERD_REDIS_CLUSTER: String(config.redisCluster), SPIDERD_QUEUE_SHARDS: String(config.queueShards), DATABASE_URL: config.databaseUrl },
+      args: ['--workers', String(workers), '--concurrency', '8', '--prefix', config.prefix, '--log-level', 'info', '--allow-private-networks', '--daemon-id', daemonId, ...(leakSettings?.args ?? [])],
+      env: { ...process.env, REDIS_URL: config.redisUrl, SPIDERD_REDIS_CLUSTER: String(config.redisCluster), SPIDERD_QUEUE_SHARDS: String(config.queueShards), DATABASE_URL: config.databaseUrl, ...leakSettings?.env },
       logFile,
     });
     out(`daemon: pid ${daemon.pid}, ${workers} crawler processes, Redis prefix ${config.prefix}, database ${redactUrl(config.databaseUrl)}`);
     out(`daemon log: ${logFile}`);
+    if (leak) out(`handler: ${LEAKY_HANDLER} (keeps every page in a module-level array), --recycle-on-leak; leak sentinel scaled down: warm-up 300 jobs, snapshots 100 jobs apart`);
     const name = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
     const started = Date.now();
     await addSeeds(prismaTransactions(db), queue, { name, options: { perHostDelayMs: 0, perHostConcurrency: 8 }, seeds: [site.seedUrl], attempts: config.attempts });
@@ -110,10 +116,18 @@ async function demo(opts: Record<string, unknown>): Promise<number> {
       },
     );
     out(demoSummary(final, site, Date.now() - started));
+    if (leak) {
+      const stopIfGone = () => {
+        if (interrupted) throw new SpiderdError('SPIDERD_SHUTDOWN_FORCED', `interrupted by ${interrupted}`);
+        if (daemon?.exit) throw new SpiderdError('SPIDERD_INTERNAL', `the daemon exited early; see ${logFile}`);
+      };
+      await waitForLeakReport(db, daemonId, stopIfGone);
+      await showLeak(config, db, daemonId, out);
+    }
     const exit = await daemon.stop(base.graceMs + 15_000);
     out(`daemon stopped (exit code ${exit.code ?? `signal ${exit.signal}`})`);
     if (exit.code !== 0) throw new SpiderdError('SPIDERD_INTERNAL', `the daemon did not exit cleanly (code ${exit.code}, signal ${exit.signal}); see ${logFile}`);
-    out(`the crawl stays in ${redactUrl(config.databaseUrl)}: spiderd export --crawl ${name} --database-url <that URL>`);
+    out(lookFurther(name, config.prefix, redactUrl(config.databaseUrl)));
     return EXIT.ok;
   } catch (err) {
     if (interrupted) {

@@ -57,6 +57,13 @@ export async function startControlChannel(host: ControlHost): Promise<ControlCha
   const channel = keys.control(host.daemonId);
   const sub = createRedis(host.config, 'control-sub');
   const pub = createRedis(host.config, 'control-pub');
+  let connectionErrors = 0;
+  // ioredis reconnects on its own; log the first failure and then every 20th, not each retry.
+  const onConnectionError = (err: Error) => {
+    if (connectionErrors++ % 20 === 0) host.log.warn({ err }, 'control channel: Redis connection error');
+  };
+  sub.on('error', onConnectionError);
+  pub.on('error', onConnectionError);
   const busy = new Set<string>();
   const inFlight = new Set<Promise<void>>();
 

@@ -13,13 +13,14 @@ import pg from 'pg';
 import type { Config } from '../shared/config.js';
 import { migrate } from '../shared/db/migrate.js';
 import { createPgPool, type PgPool } from '../shared/db/pool.js';
-import { SpiderdError, coerceError } from '../shared/errors.js';
+import { postgresConnectError } from '../shared/db/connect-error.js';
+import { coerceError } from '../shared/errors.js';
 import type { Resources } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { keysFor } from '../shared/keys.js';
 import type { PageQueues } from '../shared/page-queues.js';
-import { redactUrl } from '../shared/redact.js';
 import { createRedis } from '../shared/redis.js';
+import { redisConnectError } from '../shared/redis-connect-error.js';
 import { warnUnlessNoeviction } from './redis-policy.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -56,7 +57,7 @@ async function probePostgres(config: Config): Promise<void> {
     await client.connect();
   } catch (err) {
     if ((err as { code?: string }).code === '3D000') return;
-    throw new SpiderdError('SPIDERD_DB_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(config.databaseUrl)}: ${coerceError(err).message}`, { cause: err, transient: true });
+    throw postgresConnectError(err, config.databaseUrl);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -76,7 +77,6 @@ async function connectRedis(config: Config, log: Logger): Promise<RedisClient> {
     return redis;
   } catch (err) {
     redis.disconnect();
-    const reason = (lastError as Error | null)?.message ?? coerceError(err).message;
-    throw new SpiderdError('SPIDERD_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(config.redisUrl)} within ${config.connectTimeoutMs} ms: ${reason}`, { cause: err, transient: true });
+    throw redisConnectError(lastError ?? err, config.redisUrl, ` within ${config.connectTimeoutMs} ms`);
   }
 }

@@ -22,7 +22,7 @@ import { requeueFromDb } from '../shared/requeue.js';
 import { ChildHandle } from './child-handle.js';
 import { startControlChannel, type ControlHost } from './control-channel.js';
 import { Heartbeat } from './heartbeat.js';
-import { claimMissingEpochs } from './redis-epoch.js';
+import { claimMissingEpochs, reportMissingEpoch } from './redis-epoch.js';
 import { startReconcile } from './reconcile.js';
 import { LeakDiffs } from './leak-diffs.js';
 import { startRecrawlScheduler } from './recrawl-scheduler.js';
@@ -83,9 +83,8 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
     claimMissingEpochs(redis, keys, config.daemonId)
       .then((missing) => {
         if (missing.length === 0) return;
-        const shards = keys.layout.cluster ? { shards: missing } : {};
-        log.warn(shards, 'Redis holds no spiderd epoch (first start, or Redis lost its data): requeueing queued pages from PostgreSQL');
         requeue.request('redis-epoch-missing', 0);
+        return reportMissingEpoch(db, log, keys.layout.cluster ? { shards: missing } : {});
       })
       .catch((err: unknown) => log.warn({ err: coerceError(err) }, 'checking the Redis epoch failed'));
   await checkEpoch();

@@ -7,11 +7,20 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { formatDuration, parseDuration } from './duration.js';
 import { SpiderdError } from './errors.js';
 import { VERSION } from './version.js';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])]).transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+// Each value type carries a plain description of what it accepts; loadConfig puts it in the error.
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).describe(max === Number.MAX_SAFE_INTEGER ? `a whole number, ${min} or more` : `a whole number ${min}-${max}`);
+/** A duration in ms: a number, or text with units (`30s`, `500ms`, `6h`); a bare number in text is ms (environment variables). */
+const ms = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' ? (parseDuration(v, 'ms') ?? v) : v), z.number().int().min(min).max(max)).describe(`a duration ${formatDuration(min)}-${formatDuration(max)}, such as 500ms, 30s, 5m or 6h`);
+const bool = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
+  .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes')
+  .describe('true or false (also yes/no, 1/0)');
 
 /** A list of directories: an array (repeated flag) or one string of paths joined with the OS path delimiter (":"). */
 const dirList = z.preprocess(
@@ -36,50 +45,50 @@ const schema = z.object({
   queueShards: int(1, 1024),
   databaseUrl: z.string().url().refine((u) => /^postgres(ql)?:/.test(u), 'must be a postgresql:// URL'),
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 characters)'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('one of fatal, error, warn, info, debug, trace, silent'),
   daemonId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only'),
   workers: int(1, 256),
   /**
    * Pages fetched at once per crawler process: 'auto' adapts between 2 and maxConcurrency to the
    * CPU, event-loop delay and memory (autoscale.ts); a number fixes it.
    */
-  concurrency: z.union([z.literal('auto'), int(1, 1000)]),
+  concurrency: z.union([z.literal('auto'), int(1, 1000)]).describe('a whole number 1-1000, or auto'),
   maxConcurrency: int(2, 1000),
-  graceMs: int(0, 3_600_000),
-  heartbeatMs: int(200, 60_000),
-  restartBaseMs: int(10, 600_000),
-  restartMaxMs: int(10, 3_600_000),
+  graceMs: ms(0, 3_600_000),
+  heartbeatMs: ms(200, 60_000),
+  restartBaseMs: ms(10, 600_000),
+  restartMaxMs: ms(10, 3_600_000),
   /** Crashes within crashWindowMs after which a slot is given up and reported. */
   crashLoopLimit: int(1, 1000),
-  crashWindowMs: int(1000, 86_400_000),
-  connectTimeoutMs: int(100, 600_000),
-  headersTimeoutMs: int(100, 600_000),
-  bodyTimeoutMs: int(100, 600_000),
+  crashWindowMs: ms(1000, 86_400_000),
+  connectTimeoutMs: ms(100, 600_000),
+  headersTimeoutMs: ms(100, 600_000),
+  bodyTimeoutMs: ms(100, 600_000),
   maxBodyBytes: int(1024, 1024 ** 3),
   maxDecompressedBytes: int(1024, 4 * 1024 ** 3),
   maxRedirects: int(0, 20),
   /** Total time one fetch may take, connect + headers + body (robots.txt too): a tarpit costs a slot at most this long. */
-  fetchDeadlineMs: int(1_000, 3_600_000),
+  fetchDeadlineMs: ms(1_000, 3_600_000),
   /** A crawler process whose event loop does not answer for this long is killed and replaced. */
-  blockedLimitMs: int(1_000, 3_600_000),
+  blockedLimitMs: ms(1_000, 3_600_000),
   /** How often one daemon of the fleet re-adds jobs for queued pages that have none. */
-  reconcileIntervalMs: int(1_000, 86_400_000),
+  reconcileIntervalMs: ms(1_000, 86_400_000),
   /** How often one daemon of the fleet moves pages whose recrawl is due into the queue. */
-  recrawlTickMs: int(200, 3_600_000),
+  recrawlTickMs: ms(200, 3_600_000),
   /**
    * How long a crawler process's lock on a page job lasts (renewed at half that while it
    * works). A job whose process died is redelivered once the lock lapses and the stall check
    * (same interval) sees it.
    */
-  jobLockMs: int(1_000, 3_600_000),
+  jobLockMs: ms(1_000, 3_600_000),
   /** Attempts per URL for transient failures (timeouts, 5xx, 429). */
   attempts: int(1, 50),
-  retryBaseMs: int(10, 3_600_000),
+  retryBaseMs: ms(10, 3_600_000),
   /** Page writes are batched: flushed at this many pages or after flushMs. */
   batchSize: int(1, 10_000),
-  flushMs: int(1, 10_000),
+  flushMs: ms(1, 10_000),
   /** Memory sampling and leak hunting. */
-  sampleIntervalMs: int(100, 3_600_000),
+  sampleIntervalMs: ms(100, 3_600_000),
   snapshotDir: z.string().min(1),
   heapCapMb: int(0, 1_000_000),
   maxWorkerMemoryMb: int(0, 1_000_000),
@@ -88,11 +97,11 @@ const schema = z.object({
   leakSentinel: bool,
   /** Sentinel: jobs before fitting, growth threshold (MB per 1,000 jobs), jobs between snapshots. */
   leakWarmupJobs: int(1, 10_000_000),
-  leakThresholdMbPer1kJobs: z.coerce.number().positive(),
+  leakThresholdMbPer1kJobs: z.coerce.number().positive().describe('a number above 0'),
   leakSnapshotGapJobs: int(1, 10_000_000),
   snapshotMaxFiles: int(1, 100_000),
   snapshotMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
-  snapshotMinIntervalMs: int(0, 86_400_000),
+  snapshotMinIntervalMs: ms(0, 86_400_000),
   handler: z.string().min(1).optional(),
   /** Safety on the open web (issue 8): the SSRF guard's opt-out, robots.txt identity, deadlines, handler trust. */
   allowPrivateNetworks: bool,
@@ -105,24 +114,24 @@ const schema = z.object({
   /** Sentinel: jobs between two post-GC measurements (a full GC is forced when V8 ran none). */
   leakPointEveryJobs: int(10, 10_000_000),
   /** Sentinel: share of wall time forced GCs may cost (pause and after-effect), after a process's start allowance. */
-  leakGcBudgetPercent: z.coerce.number().min(0).max(50),
+  leakGcBudgetPercent: z.coerce.number().min(0).max(50).describe('a number 0-50'),
   /** Sentinel: longest pause for one investigation snapshot; a bigger heap gets a sampling profile instead. */
-  leakMaxPauseMs: int(0, 3_600_000),
+  leakMaxPauseMs: ms(0, 3_600_000),
   /** Sentinel, slow leaks: jobs before the long window starts, and the jobs it must span (slow-growth.ts). */
   leakSlowWarmupJobs: int(1, 100_000_000),
   leakSlowWindowJobs: int(100, 100_000_000),
   /** Sentinel: growth that reaches the heap limit within this long at the current pace is a leak. */
-  leakHorizonMs: int(60_000, 365 * 86_400_000),
+  leakHorizonMs: ms(60_000, 365 * 86_400_000),
   /** Sentinel: an investigation keeps RSS under heap + this much when --max-worker-memory is not set. */
   leakHeadroomMb: int(16, 1_000_000),
   /** Sentinel: the heap diff of a report runs at most this long; the report keeps its sampled evidence either way. */
-  leakDiffTimeoutMs: int(1_000, 86_400_000),
+  leakDiffTimeoutMs: ms(1_000, 86_400_000),
 }).refine((c) => c.redisCluster || !c.redisUrl.includes(','), { path: ['redisUrl'], message: 'lists several Redis nodes: add --redis-cluster (SPIDERD_REDIS_CLUSTER=1) for a Redis Cluster, or give one URL' });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 export type ConfigKey = keyof Config;
 
-const DEFAULTS: { [K in ConfigKey]?: unknown } = {
+export const DEFAULTS: { readonly [K in ConfigKey]?: unknown } = {
   redisUrl: 'redis://127.0.0.1:6379',
   redisCluster: false,
   // 16: even over up to 16 masters and cheap to consume (one BullMQ worker per shard per
@@ -289,10 +298,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     const envName = ENV_NAMES[key];
     if (flags[key] !== undefined) {
       merged[key] = flags[key];
-      source[key] = `flag ${(FLAG_NAMES as Partial<Record<ConfigKey, string>>)[key] ?? key}`;
+      source[key] = (FLAG_NAMES as Partial<Record<ConfigKey, string>>)[key] ?? `flag ${key}`;
     } else if (env[envName] !== undefined && env[envName] !== '') {
       merged[key] = env[envName];
-      source[key] = `environment variable ${envName}`;
+      source[key] = envName;
     } else if (DEFAULTS[key] !== undefined) {
       merged[key] = DEFAULTS[key];
       source[key] = `default for ${key}`;
@@ -300,14 +309,36 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   }
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      const from = source[key] ?? key;
-      return `  - ${from}: ${issue.message}`;
-    });
-    throw new SpiderdError('SPIDERD_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`);
+    const problems = parsed.error.issues.map((issue) => `  - ${problemText(String(issue.path[0] ?? ''), source, merged, issue.message)}`);
+    throw new SpiderdError('SPIDERD_CONFIG_INVALID', `invalid configuration:\n${[...new Set(problems)].join('\n')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * One problem in plain words, naming the flag or variable: `--concurrency: expected a whole
+ * number 1-1000, or auto; got "many"`. Values of keys without a description (URLs, names with
+ * their own rule) are not echoed: they may carry a password.
+ */
+function problemText(key: string, source: Record<string, string>, merged: Record<string, unknown>, zodMessage: string): string {
+  const from = source[key] ?? key;
+  const description = (schema.shape as Record<string, z.ZodType>)[key]?.description;
+  if (description === undefined) return `${from}: ${zodMessage}`;
+  const bare = key.endsWith('Ms') ? ` (a bare number is ${from.startsWith('--') ? 'seconds' : 'milliseconds'})` : '';
+  return `${from}: expected ${description}${bare}; got ${JSON.stringify(merged[key])}`;
+}
+
+/** A key's default as --help shows it, with its unit: `30s`, `1900 MB`, `one per CPU (2 here)`, `off`. */
+export function describeDefault(key: ConfigKey): string {
+  const value = DEFAULTS[key];
+  if (key === 'workers') return `one per CPU (${String(value)} here)`;
+  if (key === 'daemonId') return 'host-pid';
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'none';
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number' && key.endsWith('Ms')) return formatDuration(value);
+  if (typeof value === 'number' && key.endsWith('Mb')) return value === 0 ? '0 (off)' : `${value} MB`;
+  if (value === 0) return '0 (off)';
+  return String(value);
 }
 
 /** Re-validates a config received over IPC from the supervisor (children read no environment). */

@@ -36,7 +36,16 @@ export class PageQueues {
 
   /** Shard k's queue. */
   shard(k: number): Queue<PageJob> {
-    return (this.queues[k] ??= new Queue<PageJob>(QUEUE_NAME, { connection: this.connection, prefix: this.keys.bullPrefix(k) }));
+    let queue = this.queues[k];
+    if (!queue) {
+      queue = new Queue<PageJob>(QUEUE_NAME, { connection: this.connection, prefix: this.keys.bullPrefix(k) });
+      // The Queue re-emits its connection's errors, which the connection's own listener already
+      // logs (redacted). Without a listener BullMQ prints the raw error to stderr, and an ioredis
+      // error there carries the failed command's arguments: AUTH's is the password.
+      queue.on('error', () => undefined);
+      this.queues[k] = queue;
+    }
+    return queue;
   }
 
   /** Adds jobs, each to its page's shard (one addBulk per shard, in parallel). */

@@ -6,6 +6,8 @@
  * so it also covers connection strings inside a driver's error message and libpq's
  * "password=... host=..." form.
  */
+import { pino } from 'pino';
+
 const CENSOR = '***';
 
 /** Parameter names whose values are secrets: these exactly, or any name containing one of SECRET_PARTS. */
@@ -56,14 +58,39 @@ function redactParams(text: string): string {
   return text.replace(PARAM, (whole, before: string, name: string) => (isSecretName(name) ? `${before}${name}=${CENSOR}` : whole));
 }
 
-/** A copy of a JSON-like value (a serialized error, a log record) with every string redacted; depth-limited. */
+/**
+ * A copy of a JSON-like value (a log record, an error) with every secret removed; depth-limited.
+ * Strings go through redactText; a string under a secret-looking key is censored whole. Errors
+ * become plain objects (serializeError) and are redacted like the rest, so fields that drivers
+ * hang on their errors are covered too: ioredis's `command: { name, args }` (AUTH carries the
+ * password in args; every args list is censored, the name kept), pg's connection fields.
+ * A URL object is written as its redacted href.
+ */
 export function redactDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (depth > 8 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[too deep]';
+  if (value instanceof URL) return redactText(value.href);
+  if (value instanceof Error) return redactDeep(serializeError(value), depth + 1);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return value; // Buffers, Dates, class instances stay as they are
+  if (proto !== Object.prototype && proto !== null && !isErrorLike(value)) return value; // Buffers, Dates, class instances stay as they are
+  const record = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'string' && isSecretName(k) ? CENSOR : redactDeep(v, depth + 1);
+  for (const [k, v] of Object.entries(record)) {
+    if (typeof v === 'string' && isSecretName(k)) out[k] = CENSOR;
+    else if (k === 'args' && Array.isArray(v) && typeof record['name'] === 'string') out[k] = v.map(() => CENSOR);
+    else out[k] = redactDeep(v, depth + 1);
+  }
   return out;
+}
+
+/** An Error as a plain object, as pino serializes it: type, message and stack with their causes, every own enumerable field (code, details, a driver's extras). */
+export function serializeError(err: Error): Record<string, unknown> {
+  return { ...pino.stdSerializers.err(err) };
+}
+
+/** pino's serialized errors have their own prototype; they are records all the same. */
+function isErrorLike(value: object): boolean {
+  return typeof (value as { message?: unknown }).message === 'string' && typeof (value as { stack?: unknown }).stack === 'string';
 }

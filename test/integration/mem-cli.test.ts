@@ -47,10 +47,10 @@ after(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-test('no daemon running: "no live daemons", exit 0; --json gives empty lists', async () => {
+test('no daemon running: says so and that PostgreSQL holds no leak report, exit 0; --json gives empty lists', async () => {
   const text = await runMem([]);
   assert.equal(text.code, 0, text.stderr);
-  assert.equal(text.stdout.trim(), 'no live daemons');
+  assert.deepEqual(text.stdout.trim().split('\n'), ['no live daemons: no process to measure (start one with `spiderd start`)', 'leak reports in PostgreSQL: none']);
   const json = await runMem(['--json']);
   assert.equal(json.code, 0, json.stderr);
   const doc = JSON.parse(json.stdout) as { version: number; daemons: unknown[]; processes: unknown[] };
@@ -155,4 +155,15 @@ test("a crawler's verdict is the one its own sentinel published in its latest sa
   // Growth per 1,000 pages and per day, the time to the limit, and a note that says it comes within a week.
   assert.match(table.stdout, /^host-b\s+d2\s+w1\s+5001\s.*\+0\.34\s+\+921\s+40\.5 h\s+ok\s+-$/m);
   assert.match(table.stdout, /^d2 w1: .*reaches its 1900 MB limit within a week: in 40\.5 h at this pace \(\+0\.34 MB per 1,000 pages, \+921 MB\/day\)$/m);
+});
+
+test('after the daemons are gone, mem says so and shows the latest leak reports from PostgreSQL', async () => {
+  await deletePrefix(prefix); // no heartbeat left: no live daemon
+  const text = await runMem([]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trim().split('\n');
+  assert.equal(lines[0], 'no live daemons: no process to measure (start one with `spiderd start`)');
+  assert.match(lines[1]!, /^latest leak reports in PostgreSQL \(\d+, newest first\):$/);
+  assert.match(text.stdout, /^ {2}#\d+ \S+ d1 w1 pid 4001, heap leak after 5000 jobs \(heap snapshots\)$/m);
+  assert.match(text.stdout, /^ {4}growing: RetainedPage$/m);
 });

@@ -174,11 +174,22 @@ describe('RobotsGate', () => {
         const err = await failure(gate({ agent: guarded }).check(`${origin}/page`));
         assert.equal(err.code, 'SPIDERD_ADDRESS_BLOCKED');
         assert.equal(err.transient, false);
+        assert.equal(await redisA.get(keys.robots('spiderd', origin)), null, 'the guard\'s verdict is not shared through Redis');
       }
       assert.equal(site.hits(), 0);
+      // A gate that allows private networks (another daemon) fetches robots.txt and obeys it.
+      assert.deepEqual(await gate().check(`${site.origin}/page`), { allowed: true, crawlDelayMs: 0 });
+      assert.equal(site.hits(), 1);
     } finally {
       await guarded.close();
     }
+  });
+
+  it("a 'blocked' verdict found in Redis (written by an older daemon) is ignored: robots.txt is fetched", async () => {
+    const site = await serve((_req, res) => res.writeHead(200).end('User-agent: *\nDisallow: /private\n'));
+    await redisA.set(keys.robots('spiderd', site.origin), JSON.stringify({ kind: 'blocked', message: 'refused by another daemon' }), 'PX', 60_000);
+    assert.deepEqual(await gate().check(`${site.origin}/private/x`), { allowed: false, crawlDelayMs: 0 });
+    assert.equal(site.hits(), 1);
   });
 
   it('a robots.txt redirect to a refused address: that hop is never requested and the origin counts as having no robots.txt', async () => {
@@ -189,9 +200,7 @@ describe('RobotsGate', () => {
       assert.deepEqual(await gate({ agent: refuse127002 }).check(`${site.origin}/page`), { allowed: true, crawlDelayMs: 0 });
       assert.equal(site.hits(), 1);
       assert.equal(internal.hits(), 0, `nothing reached 127.0.0.2:${internal.port}`);
-      const stored = JSON.parse((await redisA.get(keys.robots('spiderd', site.origin))) ?? '{}') as { kind: string; reason: string };
-      assert.equal(stored.kind, 'allow-all');
-      assert.match(stored.reason, /not requested/);
+      assert.equal(await redisA.get(keys.robots('spiderd', site.origin)), null, 'a verdict that depends on the guard is kept in the process only');
     } finally {
       await refuse127002.close();
     }

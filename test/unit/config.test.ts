@@ -84,8 +84,33 @@ test('several bad values are reported together, each naming its flag or variable
   assert.match(err.message, /SPIDERD_WORKERS/);
   assert.match(err.message, /REDIS_URL.*redis:\/\//);
   assert.match(err.message, /SPIDERD_PREFIX/);
-  assert.match(err.message, /flag.*concurrency/);
-  assert.match(err.message, /flag.*logLevel|flag.*log-level/);
+  assert.match(err.message, /^ {2}- --concurrency: expected a whole number 1-1000, or auto; got "0"$/m);
+  assert.match(err.message, /^ {2}- --log-level: expected one of fatal, error, warn, info, debug, trace, silent; got "loud"$/m);
+  assert.match(err.message, /^ {2}- SPIDERD_WORKERS: expected a whole number 1-256; got "many"$/m);
+});
+
+test('validation errors say what is expected, naming the flag or variable, in plain words', () => {
+  const cases: [string[], NodeJS.ProcessEnv, string][] = [
+    [['--concurrency', 'many'], {}, '--concurrency: expected a whole number 1-1000, or auto; got "many"'],
+    [[], { SPIDERD_CONCURRENCY: '5000' }, 'SPIDERD_CONCURRENCY: expected a whole number 1-1000, or auto; got "5000"'],
+    [['--grace', 'soon'], {}, '--grace: expected a duration 0s-1h, such as 500ms, 30s, 5m or 6h (a bare number is seconds); got "soon"'],
+    [[], { SPIDERD_GRACE_MS: '2h' }, 'SPIDERD_GRACE_MS: expected a duration 0s-1h, such as 500ms, 30s, 5m or 6h (a bare number is milliseconds); got "2h"'],
+    [[], { SPIDERD_RECYCLE_ON_LEAK: 'maybe' }, 'SPIDERD_RECYCLE_ON_LEAK: expected true or false (also yes/no, 1/0); got "maybe"'],
+  ];
+  for (const [argv, env, line] of cases) {
+    const err = configError(() => configFrom(argv, env));
+    assert.ok(err.message.split('\n').includes(`  - ${line}`), `${JSON.stringify(argv)} ${JSON.stringify(env)}:\n${err.message}`);
+    assert.doesNotMatch(err.message, /Invalid input/);
+  }
+});
+
+test('durations accept units in flags and environment variables; a bare number keeps its documented unit', () => {
+  assert.equal(configFrom([], { SPIDERD_GRACE_MS: '30s' }).graceMs, 30_000);
+  assert.equal(configFrom([], { SPIDERD_GRACE_MS: '30' }).graceMs, 30, 'an environment variable in ms stays in ms');
+  assert.equal(configFrom([], { SPIDERD_SAMPLE_INTERVAL_MS: '1m30s' }).sampleIntervalMs, 90_000);
+  assert.equal(configFrom(['--grace', '30'], {}).graceMs, 30_000, 'a flag in seconds stays in seconds');
+  assert.equal(configFrom(['--grace', '500ms'], {}).graceMs, 500);
+  assert.equal(configFrom(['--sample-interval', '2m'], {}).sampleIntervalMs, 120_000);
 });
 
 test('a password in DATABASE_URL or REDIS_URL never appears in the error text', () => {

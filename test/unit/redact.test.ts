@@ -49,3 +49,28 @@ test('a log line never carries a password: message, fields, config, error messag
   assert.equal(line.msg, 'failed at postgresql://u:***@h/db');
   assert.equal(err.message, 'cannot connect to redis://:hunter4@cache:6379', 'the error object itself is not changed');
 });
+
+test("drivers' error objects: ioredis's command args, pg's connection fields, nested errors and URL objects carry no secret", () => {
+  let out = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
+  const log = createLogger({ logLevel: 'info' }, 'test', {}, sink);
+  // What ioredis's ReplyError carries after a failed AUTH.
+  const reply = Object.assign(new Error('WRONGPASS invalid username-password pair or user is disabled.'), { name: 'ReplyError', command: { name: 'auth', args: ['hunter10'] } });
+  // What pg's connection errors and options can carry.
+  const pgError = Object.assign(new Error('password authentication failed for user "spider"'), { code: '28P01', client: { password: 'hunter11', connectionString: 'postgresql://spider:hunter12@db/x' } });
+  log.warn({ err: reply }, 'Redis connection error');
+  log.warn({ err: new Error('wrapped', { cause: reply }) }, 'a cause');
+  log.warn({ failure: pgError, target: new URL('https://u:hunter13@example.com/'), errors: [reply] }, 'fields that are errors');
+  for (const secret of ['hunter10', 'hunter11', 'hunter12', 'hunter13']) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+  const first = JSON.parse(out.split('\n')[0]!) as { err: { command: { name: string; args: string[] }; message: string } };
+  assert.deepEqual(first.err.command, { name: 'auth', args: ['***'] }, 'the command name stays, its arguments go');
+  assert.match(first.err.message, /WRONGPASS/);
+  const third = JSON.parse(out.split('\n')[2]!) as { failure: { code: string; message: string }; target: string };
+  assert.equal(third.failure.code, '28P01');
+  assert.equal(third.target, 'https://u:***@example.com/');
+});

@@ -14,7 +14,7 @@ import { readHistory } from '../../shared/mem/history.js';
 import type { LeakState } from '../../shared/mem/leak-state.js';
 import { computeTrend, type MemTrend, type TrendOptions } from '../../shared/mem/trend.js';
 import { readDaemons, type DaemonRecord, type ProcessState } from '../../shared/presence.js';
-import { latestLeakReports, processKey, type LeakSummary } from './leak-reports.js';
+import { latestLeakReports, processKey, recentLeakReports, type LeakSummary } from './leak-reports.js';
 
 export interface MemRow {
   host: string;
@@ -41,6 +41,8 @@ export interface MemView {
   rows: MemRow[];
   /** Set when PostgreSQL could not be read: the rows then carry no leak report. */
   leakReportsError: string | null;
+  /** With no live process: the latest leak reports stored in PostgreSQL, newest first. */
+  recentReports: Array<LeakSummary & { daemonId: string; workerId: string }>;
 }
 
 export interface CollectOptions {
@@ -75,13 +77,16 @@ export async function collectMem(redis: RedisClient, keys: RedisKeys, db: () => 
     }
   }
   let leakReportsError: string | null = null;
-  if (rows.length > 0) {
-    try {
+  let recentReports: MemView['recentReports'] = [];
+  try {
+    if (rows.length > 0) {
       const reports = await latestLeakReports(db(), rows);
       for (const row of rows) row.leakReport = reports.get(processKey(row)) ?? null;
-    } catch (thrown) {
-      leakReportsError = coerceError(thrown).message.split('\n')[0] ?? 'unknown error';
+    } else {
+      recentReports = await recentLeakReports(db());
     }
+  } catch (thrown) {
+    leakReportsError = coerceError(thrown).message.split('\n')[0] ?? 'unknown error';
   }
-  return { generatedAt: now, daemons, rows, leakReportsError };
+  return { generatedAt: now, daemons, rows, leakReportsError, recentReports };
 }

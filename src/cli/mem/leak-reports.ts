@@ -48,24 +48,33 @@ export async function latestLeakReports(db: Db, processes: readonly ProcessKey[]
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     distinct: ['daemonId', 'workerId'],
   });
-  for (const row of rows) {
-    const key = processKey({ daemonId: row.daemonId, workerId: `w${row.workerId}` });
-    found.set(key, {
-      id: row.id,
-      pid: row.pid,
-      createdAt: row.createdAt.toISOString(),
-      jobsDone: row.jobsDone,
-      topClass: topClass(row.growers),
-      snapshots: row.snapshots,
-      kind: row.kind,
-      evidence: row.evidence,
-      jobsAtDetection: row.jobsAtDetection,
-      growingClass: row.growingClass ?? topClass(row.growers),
-      retainerPath: row.retainerPath ?? [],
-      allocationSite: row.allocationSite,
-    });
-  }
+  for (const row of rows) found.set(processKey({ daemonId: row.daemonId, workerId: `w${row.workerId}` }), summarize(row));
   return found;
+}
+
+/** The latest reports of any daemon, newest first: what `mem` shows when no daemon is live. */
+export async function recentLeakReports(db: Db, limit = 5): Promise<Array<LeakSummary & { daemonId: string; workerId: string }>> {
+  const rows = await db.leakReport.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+  return rows.map((row) => ({ ...summarize(row), daemonId: row.daemonId, workerId: `w${row.workerId}` }));
+}
+
+type LeakReportRow = Awaited<ReturnType<Db['leakReport']['findMany']>>[number];
+
+function summarize(row: LeakReportRow): LeakSummary {
+  return {
+    id: row.id,
+    pid: row.pid,
+    createdAt: row.createdAt.toISOString(),
+    jobsDone: row.jobsDone,
+    topClass: topClass(row.growers),
+    snapshots: row.snapshots,
+    kind: row.kind,
+    evidence: row.evidence,
+    jobsAtDetection: row.jobsAtDetection,
+    growingClass: row.growingClass ?? topClass(row.growers),
+    retainerPath: row.retainerPath ?? [],
+    allocationSite: row.allocationSite,
+  };
 }
 
 function topClass(growers: unknown): string | null {

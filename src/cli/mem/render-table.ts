@@ -5,12 +5,13 @@
 import path from 'node:path';
 import type { MemRow, MemView } from './collect.js';
 import { hoursText } from '../../shared/mem/slow-growth.js';
+import type { LeakSummary } from './leak-reports.js';
 import { rowVerdict, type GrowthOutlook } from './row-verdict.js';
 
 const MB = 1024 * 1024;
 
 export function renderMemTable(view: MemView): string {
-  if (view.rows.length === 0) return 'no live daemons\n';
+  if (view.rows.length === 0) return noLiveDaemon(view);
   const header = ['HOST', 'DAEMON', 'WORKER', 'PID', 'UPTIME', 'JOBS', 'RSS', 'HEAP', 'EXTERNAL', 'ARRAYBUF', 'POST-GC', 'MB/1K JOBS', 'MB/DAY', 'LIMIT IN', 'VERDICT', 'LEAK REPORT'];
   const lines = view.rows.map((r) => {
     const s = r.sample;
@@ -96,4 +97,25 @@ function shortTime(iso: string): string {
   const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** With no live daemon: says so, then the latest leak reports PostgreSQL keeps. */
+function noLiveDaemon(view: MemView): string {
+  const lines = ['no live daemons: no process to measure (start one with `spiderd start`)'];
+  if (view.leakReportsError !== null) lines.push(`leak reports: PostgreSQL could not be read (${view.leakReportsError})`);
+  else if (view.recentReports.length === 0) lines.push('leak reports in PostgreSQL: none');
+  else {
+    lines.push(`latest leak reports in PostgreSQL (${view.recentReports.length}, newest first):`);
+    for (const r of view.recentReports) lines.push(...leakReportLines(r));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One stored leak report, indented, the culprit named three ways. */
+export function leakReportLines(r: LeakSummary & { daemonId: string; workerId: string }): string[] {
+  const lines = [`  #${r.id} ${r.createdAt} ${r.daemonId} ${r.workerId} pid ${r.pid}, ${r.kind} leak after ${r.jobsAtDetection ?? r.jobsDone} jobs (${r.evidence})`];
+  if (r.growingClass !== null) lines.push(`    growing: ${r.growingClass}`);
+  if (r.retainerPath.length > 0) lines.push(`    held by: ${r.retainerPath.join(' -> ')}`);
+  if (r.allocationSite !== null) lines.push(`    allocated at: ${r.allocationSite}`);
+  return lines;
 }

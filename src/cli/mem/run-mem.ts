@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../shared/config.js';
+import { checkDatabase } from '../../shared/db/check-database.js';
 import { createDb, type Db } from '../../shared/db/client.js';
 import { wrapError } from '../../shared/errors.js';
 import { keysFor } from '../../shared/keys.js';
@@ -25,6 +26,7 @@ export interface MemCommandOptions {
 const CLEAR_HOME = '\x1b[2J\x1b[H';
 
 export async function runMem(config: Config, options: MemCommandOptions, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  await checkDatabase(config.databaseUrl);
   const redis = createRedis(config, 'cli-mem', { failFast: true });
   let db: Db | null = null;
   const openDb = () => (db ??= createDb(config, { poolSize: 1 }));

@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SpiderdError, coerceError } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { postgresConnectError } from './connect-error.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations/', import.meta.url));
 const LOCK_KEY = 72_707_369; // arbitrary, constant: "spiderd migrations"
@@ -38,7 +38,7 @@ export async function migrate(databaseUrl: string, migrationsDir = MIGRATIONS_DI
   try {
     await client.connect();
   } catch (err) {
-    throw new SpiderdError('SPIDERD_DB_UNAVAILABLE', `cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${coerceError(err).message}`, { cause: err, transient: true });
+    throw postgresConnectError(err, databaseUrl);
   }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
@@ -47,7 +47,7 @@ export async function migrate(databaseUrl: string, migrationsDir = MIGRATIONS_DI
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    const names = (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const names = await migrationNames(migrationsDir);
     const result: MigrationResult = { applied: [], alreadyApplied: 0 };
     for (const name of names) {
       const sql = await readFile(`${migrationsDir}/${name}/migration.sql`);
@@ -66,6 +66,20 @@ export async function migrate(databaseUrl: string, migrationsDir = MIGRATIONS_DI
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     await client.end();
   }
+}
+
+async function migrationNames(migrationsDir: string): Promise<string[]> {
+  return (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** The migrations this spiderd knows that the connected database has not applied (all of them for an empty database). Reads only. */
+export async function pendingMigrations(client: pg.Client, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+  const names = await migrationNames(migrationsDir);
+  const table = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+  if (table.rows[0]?.t == null) return names;
+  const done = await client.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+  const applied = new Set(done.rows.map((r) => r.migration_name));
+  return names.filter((n) => !applied.has(n));
 }
 
 async function applyOne(client: pg.Client, name: string, sql: string, checksum: string): Promise<void> {

@@ -2,6 +2,9 @@
  * Answers "may this URL be fetched?" from the origin's robots.txt, fetched once per origin and
  * product token across every process and daemon (robots-store.ts: a Redis lock picks one
  * fetcher, the compact verdict is shared for 24 h), with a small in-memory cache per process.
+ * What this daemon's SSRF guard decided (the origin is refused, or robots.txt redirects to a
+ * refused address) stays in this process's cache for LOCAL_TTL_MS and is never shared: another
+ * daemon may allow private networks, and its pages must not fail because of this one's setting.
  *
  * check() resolves with the answer, or throws:
  *   - SPIDERD_ROBOTS_UNAVAILABLE (transient, retryAfterMs = when robots.txt will next be
@@ -28,6 +31,8 @@ export const WAIT_MS = 15_000;
 const POLL_MS = 200;
 const CACHE_ORIGINS = 1000;
 const CACHE_CHARS = 16 * 1024 * 1024;
+/** How long a verdict of this daemon's SSRF guard is kept in the process (DNS may change). */
+export const LOCAL_TTL_MS = 5 * 60_000;
 
 export interface RobotsGateDeps {
   redis: RedisClient;
@@ -133,6 +138,7 @@ export class RobotsGate {
     }
     if (verdict !== null) {
       log.debug({ origin, verdict: verdict.kind, status: 'status' in verdict ? verdict.status : null }, 'fetched robots.txt');
+      if (verdict.kind === 'blocked' || (outcome.kind === 'allow-all' && outcome.blockedHop !== undefined)) return verdictEntry(verdict, LOCAL_TTL_MS);
       return verdictEntry(verdict, await this.store.saveVerdict(origin, verdict));
     }
     if (outcome.kind !== 'unavailable') throw new SpiderdError('SPIDERD_INTERNAL', `robots.txt outcome ${outcome.kind} has no verdict`);

@@ -1,21 +1,21 @@
 /**
  * The shared side of the robots.txt cache, in Redis: the verdict per product token and origin
- * (24 h; 5 min for a refused address, whose DNS may change), the origin's backoff while its
- * robots.txt is unavailable, and the lock that lets one process fetch it. Every Redis failure
- * is SPIDERD_REDIS_UNAVAILABLE (transient).
+ * (24 h), the origin's backoff while its robots.txt is unavailable, and the lock that lets one
+ * process fetch it. Only verdicts that depend on the origin alone are stored: what the SSRF
+ * guard refused is each daemon's own business (robots-verdict.ts). Every Redis failure is
+ * SPIDERD_REDIS_UNAVAILABLE (transient).
  */
 import type { RedisClient } from '../../shared/redis.js';
 import { wrapError } from '../../shared/errors.js';
 import type { RedisKeys } from '../../shared/keys.js';
 import { BACKOFF_MEMORY_MS, parseBackoff, type RobotsBackoff } from './robots-backoff.js';
-import { parseVerdict, type RobotsVerdict } from './robots-verdict.js';
+import { parseVerdict, type SharedVerdict } from './robots-verdict.js';
 
 export const VERDICT_TTL_MS = 24 * 3_600_000;
-export const BLOCKED_TTL_MS = 5 * 60_000;
 const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 export type StoredState =
-  | { kind: 'verdict'; verdict: RobotsVerdict; ttlMs: number }
+  | { kind: 'verdict'; verdict: SharedVerdict; ttlMs: number }
   | { kind: 'backoff'; backoff: RobotsBackoff }
   | { kind: 'none'; backoff: RobotsBackoff | null };
 
@@ -35,18 +35,16 @@ export class RobotsStore {
     const rawBackoff = reply(2);
     const ttl = Number(reply(1));
     const verdict = typeof raw === 'string' ? parseVerdict(raw) : null;
-    if (verdict !== null) return { kind: 'verdict', verdict, ttlMs: ttl > 0 ? ttl : BLOCKED_TTL_MS };
+    if (verdict !== null) return { kind: 'verdict', verdict, ttlMs: ttl > 0 ? ttl : VERDICT_TTL_MS };
     const backoff = parseBackoff(typeof rawBackoff === 'string' ? rawBackoff : null);
     if (backoff !== null && backoff.until > Date.now()) return { kind: 'backoff', backoff };
     return { kind: 'none', backoff };
   }
 
-  async saveVerdict(origin: string, verdict: RobotsVerdict): Promise<number> {
-    const ttlMs = verdict.kind === 'blocked' ? BLOCKED_TTL_MS : VERDICT_TTL_MS;
-    const tx = this.redis.multi().set(this.keys.robots(this.token, origin), JSON.stringify(verdict), 'PX', ttlMs);
-    if (verdict.kind !== 'blocked') tx.del(this.keys.robotsBackoff(origin));
+  async saveVerdict(origin: string, verdict: SharedVerdict): Promise<number> {
+    const tx = this.redis.multi().set(this.keys.robots(this.token, origin), JSON.stringify(verdict), 'PX', VERDICT_TTL_MS).del(this.keys.robotsBackoff(origin));
     await this.call(() => tx.exec());
-    return ttlMs;
+    return VERDICT_TTL_MS;
   }
 
   async saveBackoff(origin: string, backoff: RobotsBackoff): Promise<void> {

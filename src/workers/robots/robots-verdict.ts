@@ -2,6 +2,10 @@
  * What is known about one origin's robots.txt for our product token: the form kept in Redis
  * (shared by every process and daemon) and in each process's cache. Compact: only the rules
  * of the group that applies to us, never the body. Pure.
+ *
+ * A `blocked` verdict depends on this daemon's SSRF guard (--allow-private-networks), not on
+ * the origin, so it lives in the process's cache only: parseVerdict never returns one and the
+ * store never writes one.
  */
 import type { RobotsOutcome } from '../fetch/fetch-robots.js';
 import { isAllowed } from './robots-match.js';
@@ -14,6 +18,9 @@ export type RobotsVerdict =
   | { kind: 'allow-all'; status: number | null; reason: string }
   /** The origin is at an address the SSRF guard refuses. */
   | { kind: 'blocked'; message: string };
+
+/** The verdicts that depend on the origin alone, which every daemon may share. */
+export type SharedVerdict = Exclude<RobotsVerdict, { kind: 'blocked' }>;
 
 const MAX_CRAWL_DELAY_MS = 60_000;
 
@@ -31,24 +38,22 @@ export function verdictOf(outcome: RobotsOutcome, token: string): RobotsVerdict 
   }
 }
 
-export function verdictAllows(verdict: Exclude<RobotsVerdict, { kind: 'blocked' }>, url: string): { allowed: boolean; crawlDelayMs: number } {
+export function verdictAllows(verdict: SharedVerdict, url: string): { allowed: boolean; crawlDelayMs: number } {
   if (verdict.kind === 'allow-all') return { allowed: true, crawlDelayMs: 0 };
   const seconds = verdict.policy.crawlDelayS ?? 0;
   return { allowed: isAllowed(verdict.policy, url), crawlDelayMs: Math.min(Math.round(seconds * 1000), MAX_CRAWL_DELAY_MS) };
 }
 
-/** A stored verdict read back from Redis, or null when it is not one (an old format, corrupt). */
-export function parseVerdict(raw: string): RobotsVerdict | null {
+/** A stored verdict read back from Redis, or null when it is not a shareable one (a `blocked` one, an old format, corrupt). */
+export function parseVerdict(raw: string): SharedVerdict | null {
   try {
     const v = JSON.parse(raw) as Partial<RobotsVerdict> & Record<string, unknown>;
     if (v.kind === 'rules') {
       const p = v.policy as Partial<RobotsPolicy> | undefined;
       const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === 'string');
-      if (typeof v.status === 'number' && p && strings(p.allow) && strings(p.disallow)) return v as RobotsVerdict;
+      if (typeof v.status === 'number' && p && strings(p.allow) && strings(p.disallow)) return v as SharedVerdict;
     } else if (v.kind === 'allow-all' && typeof v.reason === 'string') {
-      return v as RobotsVerdict;
-    } else if (v.kind === 'blocked' && typeof v.message === 'string') {
-      return v as RobotsVerdict;
+      return v as SharedVerdict;
     }
   } catch {
     // fall through
