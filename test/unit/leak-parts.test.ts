@@ -14,7 +14,7 @@ import { sitesFromProfile } from '../../src/shared/heap/profile-sites.js';
 import { rankGrowers } from '../../src/shared/heap/rank-growers.js';
 import { confirmGrowth } from '../../src/workers/memory/confirm-growth.js';
 import { investigationBudget, planEvidence, planSecondSnapshot, snapshotCostBytes } from '../../src/workers/memory/evidence-plan.js';
-import { gapJobs } from '../../src/workers/memory/investigate.js';
+import { gapJobs } from '../../src/workers/memory/investigation-gap.js';
 import { GcBudget } from '../../src/workers/memory/gc-probe.js';
 import { nameCulprit } from '../../src/workers/memory/leak-report.js';
 

@@ -32,6 +32,7 @@ import { investigationBudget, planEvidence, planSecondSnapshot, type EvidencePla
 import { profiledSites, type ProfiledSites } from './profiled-sites.js';
 import { tryLockHeap } from './heap-lock.js';
 import { storeLeakReport } from './leak-report.js';
+import { gapJobs, suspectedRate } from './investigation-gap.js';
 import { countObjects } from './object-census.js';
 import type { PostGcPoints } from './post-gc-points.js';
 import { RssPeak } from './rss-peak.js';
@@ -60,9 +61,6 @@ export interface Investigation {
 /** A gap that stalls (the crawl ran out of pages) ends after this long once it saw GAP_MIN_JOBS jobs. */
 const GAP_STALL_MS = 30_000;
 const GAP_MIN_JOBS = 50;
-/** The gap lets at least this much growth show at the suspected rate, within MAX_GAP_JOBS. */
-const GAP_GROWTH_MB = 1;
-const MAX_GAP_JOBS = 6_000;
 /**
  * Bytes between heap profiler samples (V8's default is 32 KiB): small enough that the few
  * small objects a handler allocates to keep a page (a record, a closure, a slice, a Buffer
@@ -77,17 +75,6 @@ const MB = 1024 * 1024;
 
 class Aborted extends Error {}
 let sequence = 0;
-
-/** The growth rate the sentinel suspected (MB per 1,000 jobs): the slow window's for a slow leak. */
-export function suspectedRate(a: GrowthAssessment, thresholdMbPer1kJobs: number): number {
-  const fast = [a.heap, a.external].some((f) => f !== null && f.mbPer1kJobs > thresholdMbPer1kJobs);
-  return fast ? thresholdMbPer1kJobs : Math.min(thresholdMbPer1kJobs, Math.max(a.slow?.mbPer1kJobs ?? thresholdMbPer1kJobs, 0.05));
-}
-
-/** Jobs between the clean measurements: enough for GAP_GROWTH_MB at the suspected rate. */
-export function gapJobs(rateMbPer1kJobs: number, configuredGapJobs: number): number {
-  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / rateMbPer1kJobs) * 1000)));
-}
 
 export function runInvestigation(deps: InvestigationDeps): Investigation {
   const { config, log, assessment } = deps;
