@@ -216,7 +216,7 @@ describe('one master flushed mid-crawl', () => {
     const wait = await runCli(env, ['status', '--crawl', 'flush', '--wait']);
     assert.equal(wait.code, 0, wait.stderr);
     assertEveryPageOnce(await rowsOf(db), sites);
-    assert.match(daemon.output().slice(logBefore), /requeueing queued pages from PostgreSQL/, 'the daemon saw the lost epoch');
+    assert.match(daemon.output().slice(logBefore), /Redis holds no spiderd epoch/, 'the daemon saw the lost epoch');
     daemon.child.kill('SIGTERM');
     assert.equal((await daemon.exited).code, 0, daemon.output().slice(-3000));
   });
