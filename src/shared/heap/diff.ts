@@ -14,9 +14,9 @@ type ThreadAnswer = { ok: true; diff: HeapDiff } | { ok: false; code: ErrorCode;
 
 export function diffHeapSnapshots(pathA: string, pathB: string, opts: DiffOptions): Promise<HeapDiff> {
   return new Promise((resolve, reject) => {
-    // --input-type and the like only make sense for the main script.
-    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type') && !arg.startsWith('--eval') && arg !== '-e');
-    const worker = new Worker(new URL('./diff-thread.js', import.meta.url), { workerData: { pathA, pathB, opts }, execArgv });
+    // No Node flags: the parse needs none, and a parent's process-wide flags (Node 24's test
+    // runner passes many to its children) are refused in a worker (ERR_WORKER_INVALID_EXEC_ARGV).
+    const worker = new Worker(new URL('./diff-thread.js', import.meta.url), { workerData: { pathA, pathB, opts }, execArgv: [] });
     let answered = false;
     worker.once('message', (answer: ThreadAnswer) => {
       answered = true;
