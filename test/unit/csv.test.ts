@@ -28,7 +28,8 @@ describe('csv (RFC 4180)', () => {
     const line = csvLine(record);
     assert.ok(line.startsWith('http://a.test/,'));
     assert.ok(line.includes(',http://a.test/1 http://a.test/2,'));
-    assert.ok(line.endsWith(',"{""price"":""1,50"",""tags"":[""x""]}"\r\n'));
+    assert.ok(line.includes(',"{""price"":""1,50"",""tags"":[""x""]}"'), line);
+    assert.ok(line.endsWith('\r\n'));
     assert.equal(csvHeader().split(',').length, EXPORT_FIELDS.length);
   });
 });

@@ -33,6 +33,8 @@ const FOREIGN_FLAGS: Record<string, string> = {
   '--trace-gc': 'node (V8)',
   '--trace-gc-verbose': 'node (V8)',
   '--trace-deopt': 'node (V8)',
+  '--cpu-prof': 'node',
+  '--cluster': 'redis-cli',
   '--no-audit': 'npm',
   '--no-fund': 'npm',
   '--omit': 'npm',
