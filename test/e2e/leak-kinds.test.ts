@@ -76,7 +76,8 @@ function crawlWith(handler: string, extra: Record<string, string> = {}, site: { 
     };
     state.site = await startSampleSite(site);
     daemon = startDaemon(env, ['--workers', '1', '--concurrency', '8', '--handler', handlerPath(handler), '--snapshot-dir', dir, '--recycle-on-leak', '--sample-interval', '0.2']);
-    const enq = await runCli(env, ['enqueue', state.site.seedUrl, '--crawl', 'site', ...FAST]);
+    const depth = site.maxDepth === undefined ? [] : ['--max-depth', String(site.maxDepth)];
+    const enq = await runCli(env, ['enqueue', state.site.seedUrl, '--crawl', 'site', ...FAST, ...depth]);
     assert.equal(enq.code, 0, enq.stderr);
     await waitForCrawl(env, daemon);
     const rows = await queryDb<{ url: string; state: string }>(db.url, 'SELECT url, state FROM pages ORDER BY id');
@@ -152,10 +153,10 @@ for (const leak of LEAKS) {
 }
 
 describe('a handler that keeps a small record per page (a slow leak, under the threshold)', { timeout: 300_000 }, () => {
-  // Scaled down: 2 KB per page against a threshold of 5 MB per 1,000 pages; a long window of 600 pages after 300.
-  // A budget of 20% for forced GCs gives the long window its points within a crawl of a minute;
-  // 4,000 pages leave room for the investigation's longer gap after the suspicion.
-  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '2000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600', SPIDERD_LEAK_GC_BUDGET_PERCENT: '20' }, { pages: 4000, maxDepth: 40 });
+  // Scaled down: 3 KB per page against a threshold of 5 MB per 1,000 pages; a long window of 600
+  // pages after 300, a budget of 30% for forced GCs so the window gets its points within a
+  // short crawl, and 5,000 pages (all within reach) for the investigation's longer gap.
+  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '3000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600', SPIDERD_LEAK_GC_BUDGET_PERCENT: '30' }, { pages: 5000, maxDepth: 60 });
 
   test('is reported by the long window, with its allocation site in the handler, and the process recycled', () => {
     const report = state.reports[0];
