@@ -3,11 +3,13 @@
  * time: every EVAL_EVERY_JOBS finished jobs and at every memory sample, whichever comes
  * first. Each evaluation records the major GCs V8 ran since the last one, forces a full GC
  * when a point is due (force-mode.ts, within the GC budget of gc-probe.ts), and runs
- * THE leak analysis (shared/mem/leak-analysis.ts) on the points. Its state is published in
- * every memory sample (`spiderd mem` prints it). A 'suspected leak' starts an investigation
- * (investigate.ts) at once; the investigation confirms the growth on clean measurements
- * before it stores a report, and with recycleOnLeak the process is then recycled.
- * At most one investigation per snapshotMinIntervalMs.
+ * THE leak analysis (shared/mem/leak-analysis.ts) on the points, together with the long
+ * window's (shared/mem/slow-growth.ts: slow leaks, judged by the time to the heap limit). Its
+ * state is published in every memory sample (`spiderd mem` prints it). A 'suspected leak'
+ * starts an investigation (investigate.ts) at once; the investigation confirms the growth on
+ * clean measurements before it stores a report. The process is then recycled with
+ * recycleOnLeak, and always when the investigation wrote heap snapshots (their native memory
+ * stays with the process). At most one investigation per snapshotMinIntervalMs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
