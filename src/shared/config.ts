@@ -168,8 +168,8 @@ export const DEFAULTS: { readonly [K in ConfigKey]?: unknown } = {
   sampleIntervalMs: 5_000,
   snapshotDir: path.join(os.tmpdir(), 'spiderd-snapshots'),
   // Under 2,048 on purpose: from 2,048 MB up, V8 (Node 20-24) lets the old generation grow to 4x
-  // what the last major GC left; at 1,900, 1.9x (measured with --trace-gc-verbose). Crawler peak
-  // RSS on the bench: 181-191 MB against 197-222 at 2,048, throughput unchanged.
+  // what the last major GC left before it collects again; at 1,900, about 1.9x. That keeps a
+  // crawler's RSS lower at no cost in throughput (docs/benchmarks.md).
   heapCapMb: 1900,
   maxWorkerMemoryMb: 0,
   maxJobsPerWorker: 0,

@@ -35,7 +35,7 @@ export interface WriteSnapshotOptions {
   beforeBlock?: (expectedMs: number) => void;
 }
 
-/** Bytes of heap written per ms: measured 1 s per ~20 MB (dev machine, 2026-11-30); slower machines get the margin of expectedSnapshotMs. */
+/** Bytes of heap written per ms: about 1 s per 20 MB of heap on a node-svc machine; slower machines get the margin of expectedSnapshotMs. */
 export const SNAPSHOT_BYTES_PER_MS = 20_000;
 
 /**

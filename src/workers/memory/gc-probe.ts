@@ -61,16 +61,15 @@ export interface GcBudgetOptions {
 /** What a forced GC's pause is assumed to be before one has been measured. */
 const FIRST_COST_MS = 25;
 /**
- * CPU an atomic forced GC costs beyond its pause (deoptimized code optimized again, mostly off the
- * main thread). Measured on the bench (2026-12-01, a crawler forcing one every 1,000 jobs against
- * one that did not, in the same crawl): 0.4-0.6 s of CPU each.
+ * CPU an atomic forced GC costs beyond its pause: deoptimized code optimized again, mostly off the
+ * main thread; 0.4-0.6 s of CPU each on the bench (a crawler forcing one every 1,000 jobs against
+ * one that did not, in the same crawl).
  */
 export const AFTER_EFFECT_MS = 500;
 /**
  * The same for a quiet GC (quiet-gc.ts), on top of its block and pause: the CPU of its marking
- * (on V8's helper thread, during the block) and of its sweeping. Measured on the bench
- * (2026-12-01, one crawler process with the sentinel and its twin without it, in the same crawl,
- * four crawls): 4% more CPU per page for 3-4 quiet GCs, about 130 ms each.
+ * (on V8's helper thread, during the block) and of its sweeping: about 130 ms each on the bench
+ * (a crawler process with the sentinel against its twin without it, in the same crawl).
  */
 export const QUIET_AFTER_EFFECT_MS = 130;
 

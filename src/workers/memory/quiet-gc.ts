@@ -11,23 +11,18 @@
  * then blocks the main thread (Atomics.wait) while V8's concurrent marker marks: nothing runs,
  * so nothing dies and nothing is allocated while it marks. V8 then finalizes that GC by itself
  * at its next task, and its post-GC heap comes in V8's GC reports (gc-watch.ts) like any other.
- * Measured on the bench (node 20, 2026-12-01, 2 crawler processes at 27-45 MB of heap): no
- * deoptimization at all where atomic GCs had 123-176 per crawl. Blocked BLOCK_MS_PER_MB per MB of
- * old generation (65-115 ms there), 12 points in 2 crawls read the heap within -0.26 to +0.32 MB
- * of an atomic GC taken 25 pages later (3.5 ms per MB: -0.23 to +0.29), and external memory 0.4
- * to 1.4 MB higher (ArrayBuffers not yet swept: the atomic measurement runs a scavenge first);
- * a fixed 40 ms block read the heap up to 0.5 MB high (marking not finished when the process
- * ran again). On a machine busier still (the test suite running beside the bench) V8's marker
- * sometimes needed 150 pages more: such a late report is taken as an ordinary point, not an
- * exact one, and later blocks grow. The block costs the process wall time, not CPU: on a busy
- * machine the other processes use the core meanwhile. If V8's own marking is already under
- * way, the block lets it finish, with what floating garbage it gathered before.
+ * On the bench it deoptimizes nothing (atomic GCs: 123-176 deoptimizations per crawl) and reads
+ * the heap within about 0.3 MB of an atomic GC (docs/leak-sentinel.md). The block, BLOCK_MS_PER_MB
+ * per MB of old generation, is long enough for the marker to finish on a quiet machine; on a busy
+ * one V8's marker can need longer: a late report is taken as an ordinary point, not an exact one,
+ * and later blocks grow. The block costs the process wall time, not CPU: on a busy machine the
+ * other processes use the core meanwhile. If V8's own marking is already under way, the block
+ * lets it finish, with what floating garbage it gathered before.
  *
  * Starting the marking: V8 checks whether to start it after a scavenge, and
- * `--stress-incremental-marking`, set only around one forced scavenge, makes that check say yes.
- * (`--incremental-marking-hard-trigger=1` did not: it counts the old generation's growth since
- * the last major GC, and with less than about 2 MB of it no marking started, on node 20, 22 and
- * 24 alike.) A block long enough for a very large heap would stall the process for seconds:
+ * `--stress-incremental-marking`, set only around one forced scavenge, makes that check say yes
+ * (`--incremental-marking-hard-trigger` counts only the old generation's growth since the last
+ * major GC, so it starts nothing in a process that grew little). A block long enough for a very large heap would stall the process for seconds:
  * above QUIET_MAX_HEAP_BYTES `start` declines and the caller forces an atomic GC.
  */
 import v8 from 'node:v8';
