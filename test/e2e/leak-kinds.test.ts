@@ -72,7 +72,8 @@ function crawlWith(handler: string, extra: Record<string, string> = {}, site: { 
     env = {
       databaseUrl: db.url,
       prefix: testPrefix(),
-      extra: { SPIDERD_LEAK_WARMUP_JOBS: '300', SPIDERD_LEAK_POINT_EVERY_JOBS: '100', SPIDERD_LEAK_SNAPSHOT_GAP_JOBS: '100', SPIDERD_SNAPSHOT_MIN_INTERVAL_MS: '0', ...extra },
+      // A 30% budget for forced GCs: a crawl of a few seconds still gets its points, whatever else the machine runs.
+      extra: { SPIDERD_LEAK_WARMUP_JOBS: '300', SPIDERD_LEAK_POINT_EVERY_JOBS: '100', SPIDERD_LEAK_SNAPSHOT_GAP_JOBS: '100', SPIDERD_SNAPSHOT_MIN_INTERVAL_MS: '0', SPIDERD_LEAK_GC_BUDGET_PERCENT: '30', ...extra },
     };
     state.site = await startSampleSite(site);
     daemon = startDaemon(env, ['--workers', '1', '--concurrency', '8', '--handler', handlerPath(handler), '--snapshot-dir', dir, '--recycle-on-leak', '--sample-interval', '0.2']);
@@ -154,9 +155,8 @@ for (const leak of LEAKS) {
 
 describe('a handler that keeps a small record per page (a slow leak, under the threshold)', { timeout: 300_000 }, () => {
   // Scaled down: about 1.4 KB per page, well under the threshold of 5 MB per 1,000 pages; a long
-  // window of 600 pages after 300, a budget of 30% for forced GCs so the window gets its points
-  // however fast the crawl runs, and 5,000 pages (all within reach) for the investigation's gap.
-  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '1000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600', SPIDERD_LEAK_GC_BUDGET_PERCENT: '30' }, { pages: 5000, maxDepth: 60 });
+  // window of 600 pages after 300, and 5,000 pages (all within reach) for the investigation's gap.
+  const state = crawlWith('leak-slow', { LEAK_FIXTURE_PAD_BYTES: '1000', SPIDERD_LEAK_SLOW_WARMUP_JOBS: '300', SPIDERD_LEAK_SLOW_WINDOW_JOBS: '600' }, { pages: 5000, maxDepth: 60 });
 
   test('is reported by the long window, with its allocation site in the handler, and the process recycled', () => {
     const report = state.reports[0];
@@ -174,8 +174,8 @@ describe('a handler that keeps a small record per page (a slow leak, under the t
 });
 
 describe('a handler that leaks only after 900 clean pages (long after the warm-up)', { timeout: 300_000 }, () => {
-  // A budget of 30% for forced GCs and 5,000 pages: the leak gets its points after it starts however fast the crawl runs.
-  const state = crawlWith('leak-late', { LEAK_FIXTURE_START_PAGES: '900', SPIDERD_LEAK_GC_BUDGET_PERCENT: '30' }, { pages: 5000, maxDepth: 60 });
+  // 5,000 pages: the leak gets its points after it starts however fast the crawl runs.
+  const state = crawlWith('leak-late', { LEAK_FIXTURE_START_PAGES: '900' }, { pages: 5000, maxDepth: 60 });
 
   test('is still reported, with its allocation site, and nothing is lost', () => {
     const report = state.reports[0];
