@@ -145,8 +145,8 @@ export async function runSupervisor(config: Config, options: SupervisorOptions =
         clearInterval(epochTimer);
         reconcile.stop();
         await bounded('stopping the recrawl scheduler', recrawl.stop());
-        await drainSlots(slots, config.graceMs, log);
-        await leakDiffs.stop(config.graceMs);
+        // Running leak diffs get the same grace as the crawler processes' drain, not a second one.
+        await Promise.all([drainSlots(slots, config.graceMs, log), leakDiffs.stop(config.graceMs)]);
         sampler.stop();
         await bounded('requeue from PostgreSQL', requeue.flushAndStop());
         await bounded('removing the heartbeat', heartbeat.stopAndRemove());
