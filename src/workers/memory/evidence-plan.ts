@@ -72,8 +72,6 @@ export interface SecondSnapshotInput {
   rss: number;
   /** Native memory snapshot A took (RSS after it minus RSS before it). */
   costA: number;
-  objectsA: number | null;
-  objectsB: number | null;
   heapA: number;
   heapB: number;
   budget: MemoryBudget;
@@ -81,10 +79,11 @@ export interface SecondSnapshotInput {
 
 /**
  * Snapshot B reuses the memory A left behind and needs more only for what the heap gained
- * since: its cost is A's, scaled by the objects (or the heap) it has grown by.
+ * since: its cost is A's, scaled by the heap's growth (a census at B would put its array of
+ * every object into snapshot B).
  */
 export function planSecondSnapshot(i: SecondSnapshotInput): EvidencePlan {
-  const ratio = i.objectsA && i.objectsB ? i.objectsB / i.objectsA : i.heapB / Math.max(1, i.heapA);
+  const ratio = i.heapB / Math.max(1, i.heapA);
   const extra = Math.max(0, i.costA * ratio - i.costA) + 16 * MB;
   const predictedRss = i.rss + extra;
   if (predictedRss > i.budget.bytes) {

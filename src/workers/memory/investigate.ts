@@ -179,9 +179,8 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         afterGc: async () => {
           profiled = profiledSites(await session.samplingProfile());
           if (ev.plan.kind !== 'heap snapshots' || !a.snapshot) return;
-          // Scaled from what snapshot A cost by the heap's growth: a census here would put an array of every object into snapshot B.
           const mu = process.memoryUsage();
-          ev.plan = planSecondSnapshot({ rss: mu.rss, costA: Math.max(0, a.rssAfter - a.rss), objectsA: null, objectsB: null, heapA: a.heap, heapB: mu.heapUsed, budget: budgetNow() });
+          ev.plan = planSecondSnapshot({ rss: mu.rss, costA: Math.max(0, a.rssAfter - a.rss), heapA: a.heap, heapB: mu.heapUsed, budget: budgetNow() });
           if (ev.plan.kind === 'sampling profile') log.warn({ why: ev.plan.why }, `leak sentinel: no snapshot B (${ev.plan.why}); the sampling heap profile names the allocation site`);
         },
         snapshot: () => (ev.plan.kind === 'heap snapshots' && a.snapshot ? snapshot('b')() : Promise.resolve(null)),
