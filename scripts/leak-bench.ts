@@ -11,6 +11,9 @@
  * (the sentinel's warm-up, default 800: a later one lets a big leak's heap grow first).
  * The clean run is also a check: the post-GC heap from 20,000 jobs to its end must grow by less
  * than 50 bytes per page, or the bench exits 1.
+ * `--daemon` runs the real daemon instead (bench/leak-daemon.ts): default settings,
+ * --recycle-on-leak, one full-speed crawl of the --pages N (20,000) page bench site per --kinds
+ * (default leak-dom-closures,leaky,leak-slices,clean).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,9 +27,11 @@ import { migrate } from '../src/shared/db/migrate.js';
 import { theilSen } from '../src/shared/mem/fit.js';
 import { SlowHistory } from '../src/shared/mem/slow-growth.js';
 import type { HostArgs, HostMessage } from '../test/fixtures/sentinel-host.js';
+import { daemonLeakBench } from './bench/leak-daemon.js';
 
 const HOST = fileURLToPath(new URL('../test/fixtures/sentinel-host.js', import.meta.url));
 const HANDLERS = fileURLToPath(new URL('../test/fixtures/handlers/', import.meta.url));
+const DAEMON_KINDS = ['leak-dom-closures', 'leaky', 'leak-slices', 'clean'];
 const KINDS = ['leaky', 'leak-dom-closures', 'leak-slices', 'leak-listeners', 'leak-timers', 'leak-buffers', 'leak-typed-arrays', 'leak-slow', 'leak-late', 'bounded-cache', 'clean'];
 /** Pages each kind runs by default: a slow leak needs its long window, a late one its clean start. */
 const JOBS: Record<string, number> = { 'leak-slow': 40_000, 'leak-late': 30_000 };
@@ -34,15 +39,22 @@ const JOBS: Record<string, number> = { 'leak-slow': 40_000, 'leak-late': 30_000 
 const FLAT_MAX_BYTES_PER_PAGE = 50;
 const FLAT_FROM = 20_000;
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string', default: KINDS.join(',') }, 'clean-jobs': { type: 'string', default: '100000' }, warmup: { type: 'string' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' }, jobs: { type: 'string', default: '6000' }, kinds: { type: 'string' }, 'clean-jobs': { type: 'string', default: '100000' }, warmup: { type: 'string' }, daemon: { type: 'boolean' }, pages: { type: 'string', default: '20000' } } });
 const adminUrl = process.env.DATABASE_URL ? withDb(process.env.DATABASE_URL, 'postgres') : 'postgresql://postgres@127.0.0.1:5432/postgres';
 const MB = 1024 * 1024;
 
 console.log(`spiderd leak bench — ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}; rate ${values.rate} pages/s, ${values.concurrency} in flight`);
 
+const handlerPath = (kind: string) => (path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`));
+if (values.daemon) {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  await daemonLeakBench({ handlers: (values.kinds ?? DAEMON_KINDS.join(',')).split(',').map(handlerPath), pages: Number(values.pages), adminUrl, redisUrl });
+  process.exit(0);
+}
+
 let failed = false;
-for (const kind of values.kinds.split(',')) {
+for (const kind of (values.kinds ?? KINDS.join(',')).split(',')) {
   const jobs = kind === 'clean' ? Number(values['clean-jobs']) : (JOBS[kind] ?? Number(values.jobs));
   const r = await runKind(kind, jobs);
   console.log(`\n${kind}: ${r.done?.jobsDone ?? '?'} pages in ${((r.done?.elapsedMs ?? 0) / 1000).toFixed(1)} s, peak RSS ${((r.done?.peakRss ?? 0) / MB).toFixed(0)} MB; verdicts ${JSON.stringify(r.done?.verdicts ?? {})}; ${r.done?.forcedGcs ?? 0} forced GCs (${r.done?.forcedGcMs ?? 0} ms)`);
@@ -106,7 +118,7 @@ async function runKind(kind: string, maxJobs: number): Promise<{ done: Extract<H
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spiderd-leakbench-'));
   try {
     await migrate(dbUrl);
-    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: path.isAbsolute(kind) ? kind : path.join(HANDLERS, `${kind}.js`), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn', ...(values.warmup ? { leakWarmupJobs: Number(values.warmup) } : {}) } };
+    const args: HostArgs = { databaseUrl: dbUrl, snapshotDir: dir, handler: handlerPath(kind), maxJobs, rate: Number(values.rate), concurrency: Number(values.concurrency), config: { sampleIntervalMs: 1000, logLevel: 'warn', ...(values.warmup ? { leakWarmupJobs: Number(values.warmup) } : {}) } };
     const child = fork(HOST, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let done: Extract<HostMessage, { type: 'done' }> | null = null;
     let recycle: Extract<HostMessage, { type: 'recycle' }> | null = null;

@@ -27,6 +27,18 @@ export interface RunOptions {
   extraEnv?: Record<string, string>;
   /** The site server's pid, for its CPU. */
   sitePid?: number;
+  /** Called with a client on the crawl's database after the last page is stored, before the daemon stops. */
+  inspect?: (db: pg.Client) => Promise<void>;
+}
+
+/** Every crawler process seen during the run (a recycled one is replaced by a new pid). */
+export interface SeenProcess {
+  workerId: string;
+  pid: number;
+  /** Highest jobsDone its heartbeat reported. */
+  jobsDone: number;
+  /** VmHWM at the last sample before it exited (sampled every 250 ms). */
+  peakRssMb: number;
 }
 
 export interface ProcessFigures {
@@ -51,6 +63,8 @@ export interface RunResult {
   shards: Array<{ pages: number; node: string }>;
   pg: PgCounters & { statementStats: boolean };
   cpuMs: { redis: number; postgres: number; site: number };
+  /** Every crawler process that ran, by pid, the replaced ones included. */
+  seen: SeenProcess[];
 }
 
 export async function daemonRun(o: RunOptions): Promise<RunResult> {
@@ -91,8 +105,10 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
     // The poll must not cost the crawl CPU: two index probes (no scan of pages) every 100 ms.
     await client.query('SET enable_seqscan = off');
     const crawlId = (await client.query<{ id: number }>(`SELECT id FROM crawls WHERE name = 'bench'`)).rows[0]!.id;
-    for (;;) {
+    const seen = new Map<number, SeenProcess>();
+    for (let poll = 0; ; poll++) {
       await new Promise((r) => setTimeout(r, 100));
+      if (poll % 3 === 0) await sampleProcesses(redis, keys, seen);
       const probe = (await client.query<{ queued: boolean; fetched: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM pages WHERE crawl_id = $1 AND state = 'queued') AS queued, EXISTS (SELECT 1 FROM pages WHERE crawl_id = $1 AND state = 'fetched') AS fetched`,
         [crawlId],
@@ -105,6 +121,8 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
     const serversAfter = { postgres: commandCpuMs('postgres'), site: o.sitePid ? processTreeCpuMs(o.sitePid) : 0 };
     const counts = (await client.query<{ fetched: string; total: string }>(`SELECT count(*) FILTER (WHERE state = 'fetched') AS fetched, count(*) AS total FROM pages`)).rows[0]!;
     const shards = await shardFigures(redis, keys, (await client.query<{ url: string }>(`SELECT url FROM pages WHERE state = 'fetched'`)).rows);
+    await o.inspect?.(client);
+    await sampleProcesses(redis, keys, seen);
     await client.end();
     const [record] = await readDaemons(redis, keys);
     const figures: ProcessFigures[] = [];
@@ -133,6 +151,7 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
         postgres: serversAfter.postgres - serversBefore.postgres,
         site: serversAfter.site - serversBefore.site,
       },
+      seen: [...seen.values()],
     };
   } finally {
     daemon.kill('SIGTERM');
@@ -153,6 +172,20 @@ async function runningProcesses(redis: RedisClient, keys: RedisKeys): Promise<Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the daemon did not start its crawler processes');
+}
+
+/** Records each running crawler process's peak RSS and jobs (VmHWM only grows, so the last sample is the peak but for its final 300 ms). */
+async function sampleProcesses(redis: RedisClient, keys: RedisKeys, seen: Map<number, SeenProcess>): Promise<void> {
+  for (const d of await readDaemons(redis, keys)) {
+    for (const p of d.processes) {
+      if (p.pid === null || p.workerId === 'supervisor') continue;
+      const peak = peakRssBytes(p.pid) / 1024 / 1024;
+      const known = seen.get(p.pid) ?? { workerId: p.workerId, pid: p.pid, jobsDone: 0, peakRssMb: 0 };
+      known.jobsDone = Math.max(known.jobsDone, p.jobsDone);
+      known.peakRssMb = Math.max(known.peakRssMb, peak);
+      seen.set(p.pid, known);
+    }
+  }
 }
 
 function withDatabase(url: string, name: string): string {

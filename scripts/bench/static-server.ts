@@ -1,14 +1,15 @@
 /**
  * The benchmark site's fallback server (when nginx is not installed): serves the pre-rendered
  * files from memory with nginx's rules (static-site.ts): gzip_static, 301 for / and /old/N, 404.
- * argv: <docs dir> <port>
+ * argv: <docs dir> <port> [access log: one request path per line]
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-const [docs, portRaw] = process.argv.slice(2);
-if (!docs || !portRaw) throw new Error('usage: static-server <docs dir> <port>');
+const [docs, portRaw, logPath] = process.argv.slice(2);
+if (!docs || !portRaw) throw new Error('usage: static-server <docs dir> <port> [access log]');
+const accessLog = logPath ? createWriteStream(logPath, { flags: 'a' }) : null;
 interface File {
   body: Buffer;
   mtimeMs: number;
@@ -38,6 +39,7 @@ function current(p: string): File | undefined {
 const typeOf = (p: string) => (p.endsWith('.txt') ? 'text/plain' : p.endsWith('.pdf') ? 'application/pdf' : 'text/html; charset=utf-8');
 
 const server = http.createServer((req, res) => {
+  accessLog?.write(`${req.url ?? '/'}\n`);
   const p = (req.url ?? '/').split('?')[0]!;
   const old = /^\/old\/(\d+)$/.exec(p);
   if (p === '/' || old) {

@@ -5,7 +5,7 @@
  * README quotes); otherwise a small Node static server (static-server.ts) in a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,12 +29,15 @@ export interface StaticSite {
   htmlBytes: number;
   /** The served directory (the recrawl bench changes files in it). */
   docs: string;
+  /** Requests per path so far, from the access log; empty unless started with accessLog. */
+  requests(): Map<string, number>;
   close(): Promise<void>;
 }
 
 const SERVER_ENTRY = fileURLToPath(new URL('./static-server.js', import.meta.url));
 
-export async function startStaticSite(pages: number): Promise<StaticSite> {
+/** accessLog: log every request's path (costs the server some CPU; the throughput bench leaves it off). */
+export async function startStaticSite(pages: number, opts: { accessLog?: boolean } = {}): Promise<StaticSite> {
   const shape: SiteShape = { pages, maxDepth: 1000 };
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -43,7 +46,8 @@ export async function startStaticSite(pages: number): Promise<StaticSite> {
   const docs = path.join(root, 'www');
   const htmlBytes = render(shape, origin, docs);
   const nginx = findNginx();
-  const child = nginx ? startNginx(nginx, root, docs, port) : spawn(process.execPath, [SERVER_ENTRY, docs, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const log = opts.accessLog ? path.join(root, 'access.log') : null;
+  const child = nginx ? startNginx(nginx, root, docs, port, log) : spawn(process.execPath, [SERVER_ENTRY, docs, String(port), ...(log ? [log] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, child);
   const e = expectedPaths(shape);
   return {
@@ -54,6 +58,7 @@ export async function startStaticSite(pages: number): Promise<StaticSite> {
     pid: child.pid ?? -1,
     htmlBytes,
     docs,
+    requests: () => countRequests(log),
     close: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
@@ -94,7 +99,14 @@ function findNginx(): string | null {
   return null;
 }
 
-function startNginx(bin: string, root: string, docs: string, port: number): ChildProcess {
+function countRequests(log: string | null): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!log || !existsSync(log)) return counts;
+  for (const line of readFileSync(log, 'utf8').split('\n')) if (line) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return counts;
+}
+
+function startNginx(bin: string, root: string, docs: string, port: number, log: string | null): ChildProcess {
   const conf = `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
@@ -103,7 +115,7 @@ pid ${root}/nginx.pid;
 error_log ${root}/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${log ? `log_format uris '$request_uri';\n  access_log ${log} uris;` : 'access_log off;'}
   client_body_temp_path ${root}/tmp-body;
   proxy_temp_path ${root}/tmp-proxy;
   fastcgi_temp_path ${root}/tmp-fastcgi;

@@ -167,6 +167,7 @@ export class ChildHandle {
         return;
       case 'draining':
         this.drainNotice = { reason: msg.reason, detail: msg.detail };
+        this.jobsDone = Math.max(this.jobsDone, msg.jobsDone); // a recycle can come before the next sample
         this.state = 'draining';
         this.log.info({ reason: msg.reason, detail: msg.detail }, 'crawler process is draining');
         return;

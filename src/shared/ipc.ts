@@ -55,7 +55,7 @@ export type ChildMessage =
   /** Sent every ALIVE_INTERVAL_MS from a timer: proof the event loop turns (the supervisor's watchdog). */
   | { type: 'alive' }
   | { type: 'stats'; sample: MemSample }
-  | { type: 'draining'; reason: DrainReason; detail: string }
+  | { type: 'draining'; reason: DrainReason; detail: string; jobsDone: number }
   | { type: 'control-result'; requestId: string; ok: true; files: ControlFile[] }
   | { type: 'control-result'; requestId: string; ok: false; code: string; message: string }
   | { type: 'fatal'; code: string; message: string }

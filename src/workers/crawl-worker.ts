@@ -5,7 +5,7 @@
  * against). They hold more jobs than there are fetch slots (jobSlots), so pages whose batch is
  * being committed do not keep the fetchers idle; the autoscaler moves both numbers together.
  */
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { coerceError } from '../shared/errors.js';
 import { QUEUE_NAME, type RedisKeys } from '../shared/keys.js';
@@ -13,6 +13,7 @@ import type { Logger } from '../shared/logger.js';
 import type { PageJob } from '../shared/page-jobs.js';
 import type { RedisClient } from '../shared/redis.js';
 import { backoffStrategy } from './backoff.js';
+import { JobGate } from './job-gate.js';
 import type { PageProcessor } from './process-page.js';
 import { MAX_STALLED_COUNT } from './stalls.js';
 
@@ -37,7 +38,7 @@ export function shardConcurrency(total: number, shards: number): number {
 export interface ShardWorkers {
   run(): Promise<void>;
   waitUntilReady(): Promise<void>;
-  /** Stops taking jobs; resolves once the jobs in hand are done. */
+  /** Stops starting jobs; resolves once the jobs in hand are done (job-gate.ts). */
   pause(): Promise<void>;
   resume(): void;
   close(force?: boolean): Promise<void>;
@@ -59,8 +60,13 @@ export function createCrawlWorker(deps: { config: Config; keys: RedisKeys; conne
     done++;
     deps.onJobDone?.(done);
   };
+  const gate = new JobGate();
+  const giveBack = async (job: Job<PageJob>, token: string | undefined): Promise<void> => {
+    await job.moveToDelayed(Date.now(), token); // back in the queue now, not an attempt
+    throw new DelayedError();
+  };
   const workers = Array.from({ length: shards }, (_, k) => {
-    const worker = new Worker<PageJob>(QUEUE_NAME, (job: Job<PageJob>, token?: string) => deps.process(job, token), {
+    const worker = new Worker<PageJob>(QUEUE_NAME, (job: Job<PageJob>, token?: string) => gate.pass(() => deps.process(job, token), () => giveBack(job, token)), {
       connection: deps.connection,
       prefix: keys.bullPrefix(k),
       concurrency: shardConcurrency(jobSlots(deps.fetchSlots), shards),
@@ -87,11 +93,19 @@ export function createCrawlWorker(deps: { config: Config; keys: RedisKeys; conne
     worker: {
       run: () => all((w) => w.run()),
       waitUntilReady: () => all((w) => w.waitUntilReady()),
-      pause: () => all((w) => w.pause()),
-      resume: () => {
-        for (const w of workers) w.resume();
+      pause: async () => {
+        gate.close();
+        await all((w) => w.pause(true));
+        await gate.whenIdle();
       },
-      close: (force) => all((w) => w.close(force)),
+      resume: () => {
+        gate.open();
+        for (const w of workers) void w.resume();
+      },
+      close: async (force) => {
+        gate.release();
+        await all((w) => w.close(force));
+      },
       setConcurrency: (total) => {
         for (const w of workers) w.concurrency = shardConcurrency(total, shards);
       },

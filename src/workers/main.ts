@@ -138,7 +138,7 @@ function onSample(memory: MemoryWiring, sample: MemSample): void {
 function recycle(reason: DrainReason, detail: string): void {
   if (draining || !running) return;
   running.log.info({ reason, detail }, 'recycling this crawler process');
-  send({ type: 'draining', reason, detail });
+  send({ type: 'draining', reason, detail, jobsDone: running.runtime.jobsDone() });
   drainAndExit(reason, running.config.graceMs);
 }
 

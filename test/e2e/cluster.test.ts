@@ -130,7 +130,7 @@ describe('two daemons share a crawl on the cluster; mem and heap snapshot reach 
   before(async () => {
     db = await createTestDatabase();
     dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'spiderd-cluster-e2e-')), 'snaps');
-    env = clusterEnv(db, { SPIDERD_SNAPSHOT_DIR: dir, SPIDERD_LEAK_SENTINEL: 'false' });
+    env = clusterEnv(db, { SPIDERD_SNAPSHOT_DIR: dir, SPIDERD_LEAK_SENTINEL: 'false', SPIDERD_LOG_LEVEL: 'info' });
     sites = await startSites(3, 150);
     daemons = [
       startDaemon(env, ['--workers', '1', '--concurrency', '4', '--daemon-id', 'cluster-a']),
@@ -160,7 +160,7 @@ describe('two daemons share a crawl on the cluster; mem and heap snapshot reach 
     assert.deepEqual([...new Set(mem.processes.map((p) => p.daemonId))].sort(), ['cluster-a', 'cluster-b']);
 
     const snap = await runCli(env, ['heap', 'snapshot', '--daemon', 'cluster-b', '--worker', 'w1', '--label', 'cluster']);
-    assert.equal(snap.code, 0, snap.stderr);
+    assert.equal(snap.code, 0, `${snap.stderr}\ndaemon cluster-b's log:\n${daemons[1]!.output().slice(-6000)}`);
     const file = /: (\S+\.heapsnapshot) \(/.exec(snap.stdout)?.[1];
     assert.ok(file, snap.stdout);
     assert.equal(path.dirname(file), dir);

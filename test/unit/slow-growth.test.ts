@@ -77,4 +77,20 @@ describe('slow growth', () => {
     assert.deepEqual(both.kinds, ['heap']);
     assert.match(both.note, /^slow leak/);
   });
+
+  it("gives a fast leak its time to the limit before the long window is ready, and a young clean process none", () => {
+    // 100 KB per page at 500 pages/s: 95 MB per 1,000 pages, about 170 GB an hour: the 1,900 MB cap within a minute.
+    const fast = run(3_400, 100_000, { every: 200 });
+    const short = assessGrowth(fast, { warmupJobs: 800, thresholdMbPer1kJobs: 5 });
+    assert.equal(short.verdict, 'suspected leak');
+    const slow = assessSlowGrowth(history(fast), options);
+    assert.equal(slow.ready, false);
+    const both = withSlowGrowth(short, slow, fast[fast.length - 1]!.heap);
+    const left = 1900 - fast[fast.length - 1]!.heap / MB;
+    const mbPerHour = (100_000 * 500 * 3600) / MB;
+    assert.ok(Math.abs(both.slow!.hoursToLimit! - left / mbPerHour) < 0.2 * (left / mbPerHour), `hours ${both.slow!.hoursToLimit}`);
+    const clean = run(3_400, 0, { every: 200 });
+    const cleanBoth = withSlowGrowth(assessGrowth(clean, { warmupJobs: 800, thresholdMbPer1kJobs: 5 }), assessSlowGrowth(history(clean), options), clean[clean.length - 1]!.heap);
+    assert.equal(cleanBoth.slow!.hoursToLimit, null);
+  });
 });

@@ -177,7 +177,19 @@ function fmt(n: number): string {
  * The sentinel's verdict with the long window's: a slow leak (certain growth that reaches the
  * heap limit within the horizon) is a suspected heap leak even far under the threshold.
  */
-export function withSlowGrowth(a: GrowthAssessment, slow: SlowGrowth): GrowthAssessment {
-  if (a.verdict === 'suspected leak' || !slow.suspected) return { ...a, slow };
+export function withSlowGrowth(a: GrowthAssessment, slow: SlowGrowth, lastHeapBytes: number | null = null): GrowthAssessment {
+  if (a.verdict === 'suspected leak' || !slow.suspected) return { ...a, slow: projectFast(a, slow, lastHeapBytes) };
   return { ...a, slow, verdict: 'suspected leak', kinds: ['heap'], note: slow.note };
+}
+
+/**
+ * A heap leak the short window suspects, before the long window has a projection of its own:
+ * the time to the limit at the short window's pace, so `spiderd mem` shows it for fast leaks too.
+ * Only for a suspected leak: a young clean process's warm-up growth is not projected.
+ */
+function projectFast(a: GrowthAssessment, slow: SlowGrowth, lastHeapBytes: number | null): SlowGrowth {
+  const heap = a.heap;
+  if (slow.hoursToLimit !== null || a.verdict !== 'suspected leak' || !a.kinds.includes('heap') || !heap || lastHeapBytes === null) return slow;
+  if (heap.mbPerHour === null || heap.mbPerHour <= 0 || heap.lowerMbPer1kJobs <= 0) return slow;
+  return { ...slow, hoursToLimit: Math.max(0, (slow.limitMb - lastHeapBytes / MB) / heap.mbPerHour) };
 }

@@ -133,8 +133,9 @@ export function assessSlowGrowth(history: readonly GrowthPoint[], o: SlowGrowthO
   return { ...empty, ready: true, mbPer1kJobs: fit.slope, lowerMbPer1kJobs: lower, noiseMb: noise, mbPerDay: mbPerHour === null ? null : mbPerHour * 24, hoursToLimit, suspected, note };
 }
 
-/** "2.1 h", "3.5 days". */
+/** "12 min", "2.1 h", "3.5 days". */
 export function hoursText(hours: number): string {
+  if (hours < 1) return `${Math.round(hours * 60)} min`;
   return hours < 48 ? `${hours.toFixed(1)} h` : `${(hours / 24).toFixed(1)} days`;
 }
 
