@@ -46,14 +46,15 @@ export function parsePage(html: string, pageUrl: string, opts: { dom?: boolean }
       if (token === 'nofollow' || token === 'none') nofollow = true;
     }
   }
-  const canonical = resolve(found.canonical ?? undefined, base);
+  const resolveLink = resolver(base);
+  const canonical = found.canonical === null ? null : resolveLink(found.canonical);
   return {
     title: cleanText(found.title),
     description: cleanText(found.description),
     canonical: canonical === null ? null : flat(canonical),
     noindex,
     nofollow,
-    links: links(found, base),
+    links: links(found, resolveLink),
     $,
   };
 }
@@ -92,12 +93,30 @@ function resolve(href: string | undefined, base: string): string | null {
   return result.ok ? result.url : null;
 }
 
+/**
+ * A path made only of characters the URL parser keeps as they are, with no dot segment: against
+ * an http(s) base it resolves to the base's origin + the path, which is already normalized.
+ */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@/.]*$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/** Most links on a page are plain paths on its own origin: those skip the URL parser (this runs per link). */
+function resolver(base: string): (href: string | undefined) => string | null {
+  const origin = new URL(base).origin;
+  return (href) => {
+    if (href === undefined) return null;
+    const path = href.startsWith(origin) ? href.slice(origin.length) : href;
+    if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && origin.length + path.length <= MAX_URL_LENGTH) return origin + path;
+    return resolve(href, base);
+  };
+}
+
 /** a[href] and area[href], de-duplicated in document order, the first MAX_LINKS_PER_PAGE; nofollow only if every occurrence is. */
-function links(found: PageExtractor, base: string): ParsedLink[] {
+function links(found: PageExtractor, resolveLink: (href: string | undefined) => string | null): ParsedLink[] {
   const seen = new Map<string, boolean>();
   for (const link of found.links) {
     if (seen.size >= MAX_LINKS_PER_PAGE) break;
-    const url = resolve(link.href, base);
+    const url = resolveLink(link.href);
     if (url === null) continue;
     const nofollow = relTokens(link.rel).includes('nofollow');
     const before = seen.get(url);

@@ -36,8 +36,7 @@ export async function writePageRows(tx: SqlRunner, results: PageResult[]): Promi
 
 /** The results as the JSON the UPDATE reads, made safe for PostgreSQL text and jsonb. */
 export function pageRowsPayload(results: PageResult[]): string {
-  return JSON.stringify(
-    results.map(({ pageId, row }) => ({
+  const rows = results.map(({ pageId, row }) => ({
       id: pageId,
       state: row.state,
       final_url: row.finalUrl,
@@ -58,10 +57,14 @@ export function pageRowsPayload(results: PageResult[]): string {
       links: row.links,
       data: row.data ?? null,
       ...recrawlColumns(row.recrawl),
-    })),
-    pgSafeStrings,
-  );
+    }));
+  // JSON.stringify writes a NUL as \u0000 and a lone surrogate as \udXXX (a valid pair stays raw):
+  // only a payload with one of them, or a string holding that text, takes the slower cleaning pass.
+  const json = JSON.stringify(rows);
+  return UNSAFE_ESCAPE.test(json) ? JSON.stringify(rows, pgSafeStrings) : json;
 }
+
+const UNSAFE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 function recrawlColumns(r: RecrawlFields | undefined) {
   const fetched = r !== undefined && r.finding !== 'failed';

@@ -30,7 +30,8 @@ export function hostParts(url: string): { host: string; hostname: string } {
   const start = url.indexOf('//') + 2;
   const end = url.indexOf('/', start);
   const host = end < 0 ? url.slice(start) : url.slice(start, end);
-  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!;
+  const colon = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
+  const hostname = colon < 0 ? host : host.slice(0, colon);
   return { host, hostname };
 }
 
