@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { keysFor, type RedisKeys } from '../../src/shared/keys.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
   extraEnv?: Record<string, string>;
   /** The site server's pid, for its CPU. */
   sitePid?: number;
+  /** The daemon's log (stdout) goes to this file; discarded when not given. */
+  logFile?: string;
   /** Called with a client on the crawl's database after the last page is stored, before the daemon stops. */
   inspect?: (db: pg.Client) => Promise<void>;
 }
@@ -91,7 +94,9 @@ export async function daemonRun(o: RunOptions): Promise<RunResult> {
     if (r.status !== 0) throw new Error(`spiderd ${args.join(' ')} failed: ${r.stderr}`);
   };
   cli(['migrate']);
-  const daemon = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const log = o.logFile ? openSync(o.logFile, 'w') : 'ignore';
+  const daemon = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', log, 'inherit'] });
+  if (typeof log === 'number') closeSync(log);
   try {
     const processes = await runningProcesses(redis, keys);
     const cpuAt = new Map(processes.map((p) => [p.workerId, processCpuMs(p.pid!)]));

@@ -106,7 +106,8 @@ function resolver(base: string): (href: string | undefined) => string | null {
   return (href) => {
     if (href === undefined) return null;
     const path = href.startsWith(origin) ? href.slice(origin.length) : href;
-    if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && origin.length + path.length <= MAX_URL_LENGTH) return origin + path;
+    // join, not +: the href can be a slice of the page's HTML, and a concatenation would keep the whole page alive.
+    if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && origin.length + path.length <= MAX_URL_LENGTH) return [origin, path].join('');
     return resolve(href, base);
   };
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MAX_DEPTH } from '../../src/workers/parse-html.js';
 import { MAX_LINKS_PER_PAGE, parsePage } from '../../src/workers/parse-page.js';
 
@@ -152,5 +154,24 @@ describe('parsePage', () => {
       { url: 'http://example.com/r?c=3&d=%224%22', nofollow: false },
     ]);
     assert.ok(p.$!('p').last().text().endsWith('<tail>'));
+  });
+
+  it("keeps no page alive through its links: 400 pages of 60 KB, only their link URLs kept", () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const filler = '<p>' + 'lorem ipsum dolor sit amet '.repeat(2200) + '</p>';
+    const kept: string[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 400; i++) {
+      const html = `<html><body>${filler}<i>${i}</i><a href="/articles/2026/12/a-long-article-path-${i}">a</a><a href="http://example.com/absolute/long/path/number-${i}">b</a></body></html>`;
+      for (const link of parsePage(html, PAGE).links) kept.push(link.url);
+    }
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
+    assert.equal(kept.length, 800);
+    assert.equal(kept[0], 'http://example.com/articles/2026/12/a-long-article-path-0');
+    // 800 short URLs are well under 1 MB; a URL that kept its page would hold 24 MB here.
+    assert.ok(grownMb < 4, `${grownMb.toFixed(1)} MB still held after parsing`);
   });
 });
