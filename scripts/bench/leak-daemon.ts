@@ -42,6 +42,7 @@ interface Figures {
   evidenceNote?: string;
   peakRssMb?: number;
   peakRssOverHeapMb?: number;
+  peakRssOverHeapAt?: { step: string; externalMb: number };
 }
 
 const DIFF_WAIT_MS = 15 * 60_000;
@@ -93,7 +94,7 @@ function print(handler: string, r: RunResult, states: Record<string, number>, tw
     const b = f.pauses?.find((p) => p.label === 'B');
     const proc = byPid.get(row.pid);
     console.log(`  report #${row.id} (worker ${row.worker_id}, pid ${row.pid}, ${row.kind}, ${row.evidence}): suspected at ${row.jobs_at_detection ?? '?'} pages, B at ${b?.jobs ?? '-'}, stored at ${row.jobs_done}; ${alive.has(row.pid) ? 'STILL RUNNING at the end of the crawl' : 'replaced'}`);
-    console.log(`    peak RSS ${proc ? proc.peakRssMb.toFixed(0) : '?'} MB (the report's own figure ${f.peakRssMb ?? '?'} MB, ${f.peakRssOverHeapMb ?? '?'} MB above the heap)`);
+    console.log(`    peak RSS ${proc ? proc.peakRssMb.toFixed(0) : '?'} MB (the report's own figure ${f.peakRssMb ?? '?'} MB, ${f.peakRssOverHeapMb ?? '?'} MB above the heap${f.peakRssOverHeapAt ? `, during ${f.peakRssOverHeapAt.step}, external memory ${f.peakRssOverHeapAt.externalMb} MB` : ''})`);
     for (const p of f.pauses ?? []) console.log(`    pause ${p.label} at ${p.jobs} pages: ${p.pauseMs} ms${p.writeMs === null ? '' : ` (snapshot ${p.writeMs} ms)`}, heap ${p.heapMb} MB, rss after ${p.rssAfterMb ?? '?'} MB`);
     console.log(`    ${f.diff ? `heap diff ${f.diff.status} in ${(f.diff.ms / 1000).toFixed(1)} s` : `no heap diff: ${f.evidenceNote ?? ''}`}`);
     console.log(`    ${row.growing_class} | ${(row.retainer_path ?? []).join(' <- ')} | ${row.allocation_site}`);

@@ -14,7 +14,7 @@ import { sitesFromProfile } from '../../src/shared/heap/profile-sites.js';
 import { rankGrowers } from '../../src/shared/heap/rank-growers.js';
 import { confirmGrowth } from '../../src/workers/memory/confirm-growth.js';
 import { investigationBudget, planEvidence, planSecondSnapshot, snapshotCostBytes } from '../../src/workers/memory/evidence-plan.js';
-import { gapJobs } from '../../src/workers/memory/investigation-gap.js';
+import { gapJobs, samplingInterval } from '../../src/workers/memory/investigation-gap.js';
 import { GcBudget } from '../../src/workers/memory/gc-probe.js';
 import { nameCulprit } from '../../src/workers/memory/leak-report.js';
 
@@ -48,27 +48,35 @@ describe('GcBudget', () => {
 });
 
 describe('confirmGrowth', () => {
+  const fast = { rate: 5, slow: false };
   const at = (jobs: number, heapMb: number, externalMb = 5, offHeapMb = 100) => ({ jobs, heap: heapMb * MB, external: externalMb * MB, offHeapRss: offHeapMb * MB, offHeapRssAfter: offHeapMb * MB });
 
   it('confirms heap growth of at least half the threshold per 1,000 jobs between the clean measurements', () => {
-    const g = confirmGrowth(at(1600, 50), at(1800, 52), ['heap'], 5);
+    const g = confirmGrowth(at(1600, 50), at(1800, 52), ['heap'], fast);
     assert.equal(g.heapMbPer1kJobs, 10);
     assert.equal(g.confirmed, true);
   });
 
   it('does not confirm a cache that has just filled (flat between A and B)', () => {
-    assert.equal(confirmGrowth(at(1600, 50), at(1800, 50.1), ['heap'], 5).confirmed, false);
+    assert.equal(confirmGrowth(at(1600, 50), at(1800, 50.1), ['heap'], fast).confirmed, false);
+  });
+
+  it('lets a slow leak stand on the long window when spiderd\'s own heap moves more than the leak between A and B', () => {
+    const g = confirmGrowth(at(27_874, 60), at(29_337, 56.7), ['heap'], { rate: 0.77, slow: true });
+    assert.equal(g.confirmed, true);
+    assert.match(g.note, /-2\.26 MB heap.*; a slow leak: the long window decides/);
+    assert.equal(confirmGrowth(at(27_874, 60), at(29_337, 56.7), ['heap'], { rate: 0.77, slow: false }).confirmed, false);
   });
 
   it('confirms native growth on external memory, not on a flat heap', () => {
-    assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 20, 12), ['native'], 5).confirmed, true);
-    assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 22, 10), ['native'], 5).confirmed, false);
+    assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 20, 12), ['native'], fast).confirmed, true);
+    assert.equal(confirmGrowth(at(1600, 20, 10), at(1800, 22, 10), ['native'], fast).confirmed, false);
   });
 
   it("compares off-heap RSS from after snapshot A's write (which leaves RSS higher) to before B's", () => {
     const a = { ...at(1600, 20), offHeapRss: 100 * MB, offHeapRssAfter: 180 * MB };
-    assert.equal(confirmGrowth(a, at(1800, 20, 5, 180.5), ['native'], 5).confirmed, false, 'the snapshot, not a leak');
-    assert.equal(confirmGrowth(a, at(1800, 20, 5, 184), ['native'], 5).confirmed, true, '+20 MB per 1,000 jobs outside the heap');
+    assert.equal(confirmGrowth(a, at(1800, 20, 5, 180.5), ['native'], fast).confirmed, false, 'the snapshot, not a leak');
+    assert.equal(confirmGrowth(a, at(1800, 20, 5, 184), ['native'], fast).confirmed, true, '+20 MB per 1,000 jobs outside the heap');
   });
 });
 
@@ -87,7 +95,7 @@ describe('planEvidence', () => {
   it('a heap of many objects (kept DOM trees) gets the sampling profile alone, with the predicted RSS and the budget in the reason', () => {
     const plan = planEvidence({ ...base, objects: 500_000, budget });
     assert.equal(plan.kind, 'sampling profile');
-    assert.match(plan.kind === 'sampling profile' ? plan.why : '', /would take RSS to about 506 MB, over the investigation's budget of 400 MB \(heap 100 MB \+ 300 MB headroom\)/);
+    assert.match(plan.kind === 'sampling profile' ? plan.why : '', /would take RSS to about 571 MB, over the investigation's budget of 400 MB \(heap 100 MB \+ 300 MB headroom\)/);
   });
 
   it('a heap too big to write within the pause limit, or to diff in the free RAM, gets the sampling profile', () => {
@@ -106,11 +114,19 @@ describe('planEvidence', () => {
 });
 
 describe('investigation gap', () => {
-  it('is the configured gap for a fast leak, and long enough for a slow one to show 1 MB (at most 6,000 jobs)', () => {
-    assert.equal(gapJobs(5, 200), 200);
-    assert.equal(gapJobs(100, 200), 200);
-    assert.equal(gapJobs(0.3, 200), 3334);
-    assert.equal(gapJobs(0.05, 200), 6000);
+  it('is the configured gap for a fast leak, and long enough for a slow one to show 1 MB (at most 4,000 jobs)', () => {
+    assert.equal(gapJobs({ rate: 5, slow: false }, 200), 200);
+    assert.equal(gapJobs({ rate: 100, slow: false }, 200), 200);
+    assert.equal(gapJobs({ rate: 0.77, slow: true }, 200), 1299);
+    assert.equal(gapJobs({ rate: 0.3, slow: true }, 200), 3334);
+    assert.equal(gapJobs({ rate: 0.05, slow: true }, 200), 4000);
+  });
+
+  it('samples the heap every 1 KiB over the configured gap, and proportionally less often over a longer one (at most every 16 KiB)', () => {
+    assert.equal(samplingInterval(200, 200), 1024);
+    assert.equal(samplingInterval(100, 100), 1024);
+    assert.equal(samplingInterval(1299, 200), 6 * 1024);
+    assert.equal(samplingInterval(4000, 200), 16 * 1024);
   });
 });
 

@@ -7,8 +7,8 @@
  *  2. a gap of jobs sized for the growth to show (gapJobs: longer for a slow leak);
  *  3. clean measurement B, the sampling profile (where what is still alive was allocated), and
  *     snapshot B if it still fits the budget; jobs stay paused;
- *  4. the growth from A to B must confirm the leak (confirm-growth.ts), else the files are
- *     deleted and nothing is reported;
+ *  4. the growth from A to B must confirm the leak (confirm-growth.ts; a slow leak stands on
+ *     the long window), else the files are deleted and nothing is reported;
  *  5. the report is stored at once, with the allocation sites. With snapshots, the process hands
  *     the diff to its supervisor (a process of its own completes the report's class and
  *     retainer path) and is replaced at once: it is leaking, and its snapshots' native memory
@@ -32,7 +32,7 @@ import { investigationBudget, planEvidence, planSecondSnapshot, type EvidencePla
 import { profiledSites, type ProfiledSites } from './profiled-sites.js';
 import { tryLockHeap } from './heap-lock.js';
 import { storeLeakReport } from './leak-report.js';
-import { gapJobs, suspectedRate } from './investigation-gap.js';
+import { gapJobs, samplingInterval, suspicionOf } from './investigation-gap.js';
 import { countObjects } from './object-census.js';
 import type { PostGcPoints } from './post-gc-points.js';
 import { RssPeak } from './rss-peak.js';
@@ -61,12 +61,6 @@ export interface Investigation {
 /** A gap that stalls (the crawl ran out of pages) ends after this long once it saw GAP_MIN_JOBS jobs. */
 const GAP_STALL_MS = 30_000;
 const GAP_MIN_JOBS = 50;
-/**
- * Bytes between heap profiler samples (V8's default is 32 KiB): small enough that the few
- * small objects a handler allocates to keep a page (a record, a closure, a slice, a Buffer
- * object: 20-200 bytes each) are sampled several times over a gap of 200 pages.
- */
-export const SAMPLING_INTERVAL = 1024;
 /** Classes asked of the diff (culprit first); the report keeps the first ten. */
 const DIFF_TOP = 100;
 /** A census of a big heap blocks the event loop: announced at about this many ms per MB of heap. */
@@ -131,8 +125,8 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
     let recycleNext = false;
     const jobsAtDetection = deps.jobsDone();
     const budgetNow = () => investigationBudget(process.memoryUsage().heapTotal, config.maxWorkerMemoryMb, config.leakHeadroomMb);
-    const rate = suspectedRate(assessment, config.leakThresholdMbPer1kJobs);
-    const gapLength = gapJobs(rate, config.leakSnapshotGapJobs);
+    const suspicion = suspicionOf(assessment, config.leakThresholdMbPer1kJobs);
+    const gapLength = gapJobs(suspicion, config.leakSnapshotGapJobs);
     // The budget is heap + headroom (or --max-worker-memory): watched as RSS, and as RSS above the heap.
     const peak = new RssPeak();
     const snapshot = (label: 'a' | 'b') => async (): Promise<WrittenSnapshot> => {
@@ -167,12 +161,15 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         snapshot: () => (ev.plan.kind === 'heap snapshots' ? snapshot('a')() : Promise.resolve(null)),
       });
       peak.read();
+      peak.step = 'gap';
       const snapshotsTaken = () => a.snapshot !== null;
       if (ev.plan.kind === 'sampling profile') log.warn({ why: ev.plan.why, objects: objectsA }, `leak sentinel: no heap snapshots (${ev.plan.why}); the sampling heap profile names the allocation site`);
-      await session.startSampling(SAMPLING_INTERVAL);
+      await session.startSampling(samplingInterval(gapLength, config.leakSnapshotGapJobs));
       pauseDeps.resumeJobs();
       await waitForGap(a.jobs + gapLength);
       let profiled: ProfiledSites | null = null;
+      peak.read();
+      peak.step = 'measurement B';
       const b = await cleanPause(pauseDeps, {
         label: 'B',
         resume: false,
@@ -188,7 +185,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
       peak.read();
       await session.close(); // sampling off; object ids forgotten only now (the diff tells new objects by their ids)
       finishing = true;
-      const growth = confirmGrowth(a, b, assessment.kinds, rate);
+      const growth = confirmGrowth(a, b, assessment.kinds, suspicion);
       if (!growth.confirmed) {
         log.info({ growth }, `leak sentinel: suspected leak not confirmed: ${growth.note}; nothing reported`);
         await dropFiles();
@@ -207,6 +204,7 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         budget: config.maxWorkerMemoryMb > 0 ? { maxWorkerMemoryMb: config.maxWorkerMemoryMb } : { headroomMb: config.leakHeadroomMb },
         peakRssMb: Math.round(peak.rss / MB),
         peakRssOverHeapMb: Math.round(peak.overHeap / MB),
+        peakRssOverHeapAt: peak.overHeapAt,
         ...(withSnapshots ? { diff: { status: 'pending' } } : { evidenceNote: `sampling heap profile alone: ${ev.plan.kind === 'sampling profile' ? ev.plan.why : 'no snapshot B'}` }),
       };
       const { id, culprit } = await storeLeakReport({

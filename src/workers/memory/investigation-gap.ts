@@ -1,21 +1,48 @@
 /**
- * How long an investigation's gap between its two clean measurements is (pure): long enough for
- * the growth the sentinel suspected to show clearly on them, so a slow leak (a few hundred bytes
- * a page) gets thousands of pages where a fast one gets the configured 200.
+ * What an investigation expects to see between its two clean measurements (pure): the growth
+ * rate the sentinel suspected, whether the suspicion came from the long window (a slow leak),
+ * and how many jobs the gap between the measurements spans. The gap is long enough for the
+ * growth to show: a fast leak gets the configured 200 jobs, a slow one (a few hundred bytes a
+ * page) thousands, so its heap diff has enough new objects to name the culprit.
  */
 import type { GrowthAssessment } from '../../shared/mem/leak-analysis.js';
 
-/** The gap lets at least this much growth show at the suspected rate, within MAX_GAP_JOBS. */
+/** The gap lets at least this much growth show at the suspected rate: enough new objects for the heap diff to name. */
 const GAP_GROWTH_MB = 1;
-const MAX_GAP_JOBS = 6_000;
+/**
+ * A slow leak's gap stops here: the long window took 27,000-36,000 jobs to be sure of a 300-byte
+ * leak, and the process crawls on through the gap while snapshot A's native memory stays (its RSS
+ * rose 65 MB over a 7,500-job gap in the daemon bench, taking it to the budget's edge).
+ */
+const MAX_GAP_JOBS = 4_000;
 
-/** The growth rate the sentinel suspected (MB per 1,000 jobs): the slow window's for a slow leak. */
-export function suspectedRate(a: GrowthAssessment, thresholdMbPer1kJobs: number): number {
-  const fast = [a.heap, a.external].some((f) => f !== null && f.mbPer1kJobs > thresholdMbPer1kJobs);
-  return fast ? thresholdMbPer1kJobs : Math.min(thresholdMbPer1kJobs, Math.max(a.slow?.mbPer1kJobs ?? thresholdMbPer1kJobs, 0.05));
+export interface Suspicion {
+  /** MB per 1,000 jobs: the threshold for a fast leak, the long window's own rate for a slow one. */
+  rate: number;
+  /** Suspected by the long window alone (slow-growth.ts), not by the threshold. */
+  slow: boolean;
 }
 
-/** Jobs between the clean measurements: enough for GAP_GROWTH_MB at the suspected rate. */
-export function gapJobs(rateMbPer1kJobs: number, configuredGapJobs: number): number {
-  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / rateMbPer1kJobs) * 1000)));
+export function suspicionOf(a: GrowthAssessment, thresholdMbPer1kJobs: number): Suspicion {
+  const fast = [a.heap, a.external].some((f) => f !== null && f.mbPer1kJobs > thresholdMbPer1kJobs);
+  if (fast || !a.slow?.suspected) return { rate: thresholdMbPer1kJobs, slow: false };
+  return { rate: Math.min(thresholdMbPer1kJobs, Math.max(a.slow.mbPer1kJobs ?? thresholdMbPer1kJobs, 0.05)), slow: true };
+}
+
+/** Jobs between the clean measurements: enough for the suspicion's growth to show, within MAX_GAP_JOBS. */
+export function gapJobs(s: Suspicion, configuredGapJobs: number): number {
+  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / s.rate) * 1000)));
+}
+
+/**
+ * Bytes between the sampling heap profiler's samples during the gap (V8's default is 32 KiB).
+ * 1 KiB over the configured gap: small enough that the few small objects a handler allocates to
+ * keep a page (a record, a closure, a slice, a Buffer object: 20-200 bytes each) are sampled
+ * several times over 200 pages. A longer gap takes proportionally fewer samples, up to 16 KiB:
+ * the same leak still leaves as many samples, and the profiler's own memory, which the process
+ * holds through the gap and doubles while the profile is read, stays small (at 1 KiB over a
+ * 2,000-page gap its RSS rose about 40 MB and the read added about 40 MB more).
+ */
+export function samplingInterval(gap: number, configuredGapJobs: number): number {
+  return 1024 * Math.min(16, Math.max(1, Math.round(gap / Math.max(1, configuredGapJobs))));
 }

@@ -7,6 +7,10 @@
 export class RssPeak {
   rss = 0;
   overHeap = 0;
+  /** The investigation's step when RSS stood highest above the heap, and the heap's external memory then (MB). */
+  overHeapAt = { step: '', externalMb: 0 };
+  /** The step under way, set by the investigation. */
+  step = 'measurement A';
   private readonly timer: NodeJS.Timeout;
 
   constructor(everyMs = 500) {
@@ -18,7 +22,10 @@ export class RssPeak {
   read(): void {
     const mu = process.memoryUsage();
     this.rss = Math.max(this.rss, mu.rss);
-    this.overHeap = Math.max(this.overHeap, mu.rss - mu.heapTotal);
+    if (mu.rss - mu.heapTotal > this.overHeap) {
+      this.overHeap = mu.rss - mu.heapTotal;
+      this.overHeapAt = { step: this.step, externalMb: Math.round(mu.external / 1048576) };
+    }
   }
 
   stop(): void {
