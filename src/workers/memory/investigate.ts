@@ -153,9 +153,11 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
         // The census's array of every object must be garbage before the snapshot: it runs before
         // the GC, and only when a heap without objects would fit (it blocks about 1 s per 50 MB).
         beforeGc: async () => {
+          peak.read(); // the heap before the GC shrinks it (rss-peak.ts)
           if (plan(0).kind === 'heap snapshots') objectsA = await census();
         },
         afterGc: async () => {
+          peak.read();
           ev.plan = plan(objectsA);
         },
         snapshot: () => (ev.plan.kind === 'heap snapshots' ? snapshot('a')() : Promise.resolve(null)),
@@ -173,7 +175,9 @@ export function runInvestigation(deps: InvestigationDeps): Investigation {
       const b = await cleanPause(pauseDeps, {
         label: 'B',
         resume: false,
+        beforeGc: async () => peak.read(),
         afterGc: async () => {
+          peak.read();
           profiled = profiledSites(await session.samplingProfile());
           if (ev.plan.kind !== 'heap snapshots' || !a.snapshot) return;
           const mu = process.memoryUsage();
