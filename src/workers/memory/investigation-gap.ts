@@ -39,9 +39,9 @@ export function gapJobs(s: Suspicion, configuredGapJobs: number): number {
  * 1 KiB over the configured gap: small enough that the few small objects a handler allocates to
  * keep a page (a record, a closure, a slice, a Buffer object: 20-200 bytes each) are sampled
  * several times over 200 pages. A longer gap takes proportionally fewer samples, up to 16 KiB:
- * the same leak still leaves as many samples, and the profiler's own memory, which the process
- * holds through the gap and doubles while the profile is read, stays small (at 1 KiB over a
- * 2,000-page gap its RSS rose about 40 MB and the read added about 40 MB more).
+ * the same leak still leaves as many samples (a 300-byte record per page over 3,300 pages is
+ * about 60 at 16 KiB), and the profiler, which slows a busy process, costs it less over the
+ * thousands of pages a slow leak's gap lasts.
  */
 export function samplingInterval(gap: number, configuredGapJobs: number): number {
   return 1024 * Math.min(16, Math.max(1, Math.round(gap / Math.max(1, configuredGapJobs))));

@@ -92,9 +92,14 @@ export class QuietGcRequest {
     this.started = null;
   }
 
-  /** Forgets the pending quiet GC (the caller gave up on it). */
+  /** Forgets the pending quiet GC (a forced GC finished it, or the process stops). */
   settle(): void {
     this.started = null;
+  }
+
+  /** The caller gave up waiting for its report: forgotten, and the next block is longer, as after a late report. */
+  givenUp(): void {
+    this.reported(true);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The highest RSS of this process, and its highest RSS above the V8 heap (its committed size), while an
- * investigation runs (read every 500 ms, before and after each measurement's GC, and at each step). Kept apart from the investigation's
- * closures on purpose: a timer created during the investigation would otherwise reach its whole
- * scope, and the heap diff would rank the timer as what holds the new memory.
+ * The highest RSS of this process, and its highest RSS above the V8 heap (its committed size),
+ * while an investigation runs (read every 500 ms, before and after each measurement's GC, and at
+ * each step). Kept apart from the investigation's closures on purpose: a timer created during the
+ * investigation would otherwise reach its whole scope, and the heap diff would rank the timer as
+ * what holds the new memory.
  */
 export class RssPeak {
   rss = 0;
