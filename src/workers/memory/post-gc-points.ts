@@ -65,7 +65,8 @@ export class PostGcPoints {
   /**
    * Records the major GCs V8 ran since the last call and, when a point is due and the budget
    * allows (force-mode.ts), starts a quiet GC (quiet-gc.ts), or forces an atomic GC when a quiet
-   * one cannot be had (a heap over QUIET_MAX_HEAP_BYTES). Returns how many points were added.
+   * one cannot be had (a heap over QUIET_MAX_HEAP_BYTES) or an urgent one was given up on.
+   * Returns how many points were added.
    */
   collect(jobs: number, force: ForceMode, now = Date.now()): number {
     const waiting = this.quiet.pending;
