@@ -21,6 +21,8 @@ export interface SlotOptions {
   /** The crawler process entry (dist/src/workers/main.js). */
   entry: string;
   execArgv: string[];
+  /** The process's environment (supervisor.ts crawlerEnv). */
+  env: NodeJS.ProcessEnv;
   config: Config;
   log: Logger;
   onSample(workerId: string, sample: MemSample): void;
@@ -73,7 +75,7 @@ export class ChildHandle {
     this.blocked = null;
     this.watchTimer ??= setInterval(() => this.checkLoop(), 1_000);
     this.watchTimer.unref();
-    const child = fork(this.opts.entry, [], { serialization: 'advanced', execArgv: this.opts.execArgv });
+    const child = fork(this.opts.entry, [], { serialization: 'advanced', execArgv: this.opts.execArgv, env: this.opts.env });
     this.child = child;
     child.on('message', (raw) => this.onMessage(child, raw));
     child.on('error', (err) => this.log.warn({ err, childPid: child.pid ?? null }, 'crawler process error'));

@@ -3,8 +3,10 @@
  * lost, no page row is duplicated, and a drained shutdown leaves no half-written page.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { CRAWLER_MMAP_THRESHOLD, CRAWLER_SEMI_SPACE_MB } from '../../src/daemon/supervisor.js';
 import { redisKeys } from '../../src/shared/keys.js';
 import { readDaemons } from '../../src/shared/presence.js';
 import { startSampleSite, type SampleSite } from '../../src/sample-site/server.js';
@@ -66,6 +68,11 @@ describe('resilience', () => {
     }, 'the killed slot to be respawned');
     assert.ok(replaced.restarts >= 1);
     assert.ok(!isAlive(victim.pid!));
+    // A respawned process gets the crawler environment too: snapshot buffers go back to the OS (supervisor.ts crawlerEnv).
+    const environ = readFileSync(`/proc/${replaced.pid}/environ`, 'latin1').split('\0');
+    assert.ok(environ.includes(`MALLOC_MMAP_THRESHOLD_=${CRAWLER_MMAP_THRESHOLD}`), 'the respawned crawler has the glibc mmap threshold');
+    const argv = readFileSync(`/proc/${replaced.pid}/cmdline`, 'latin1').split('\0');
+    assert.ok(argv.includes(`--max-semi-space-size=${CRAWLER_SEMI_SPACE_MB}`), 'the respawned crawler has the semi-space cap');
     assert.equal((await runCli(env, ['status', '--crawl', 'killed', '--wait'])).code, 0);
     const rows = await query<{ url: string; state: string }>(db.url, `SELECT url, state FROM pages p JOIN crawls c ON c.id = p.crawl_id WHERE c.name = 'killed'`);
     assert.deepEqual(rows.filter((r) => r.state === 'fetched').map((r) => r.url).sort(), [...site.expected.fetchable].sort());

@@ -29,6 +29,7 @@ const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) =>
 const FOREIGN_FLAGS: Record<string, string> = {
   '--max-old-space-size': 'node',
   '--heapsnapshot-near-heap-limit': 'node',
+  '--max-semi-space-size': 'node (V8)',
   '--stress-incremental-marking': 'node (V8)',
   '--trace-gc': 'node (V8)',
   '--trace-gc-verbose': 'node (V8)',

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { afterCrash, backoffMs, NO_CRASHES, type CrashHistory, type RestartPolicy } from '../../src/daemon/restart-policy.js';
-import { crawlerExecArgv } from '../../src/daemon/supervisor.js';
+import { CRAWLER_MMAP_THRESHOLD, crawlerEnv, crawlerExecArgv } from '../../src/daemon/supervisor.js';
 import { isOomSnapshotOf } from '../../src/daemon/oom-snapshot.js';
 
 const POLICY: RestartPolicy = { restartBaseMs: 1_000, restartMaxMs: 60_000, crashLoopLimit: 5, crashWindowMs: 60_000 };
@@ -64,9 +64,17 @@ test('crashLoopLimit 1 gives up at the first crash', () => {
   assert.equal(afterCrash(NO_CRASHES, 0, 5, { ...POLICY, crashLoopLimit: 1 }).action, 'give-up');
 });
 
-test('crawler processes get a heap cap and leave a heap snapshot in snapshotDir when they near it', () => {
+test('crawler processes get a fixed glibc mmap threshold (snapshot buffers go back to the OS), unless the operator set one', () => {
+  const env = crawlerEnv({ PATH: '/usr/bin', SPIDERD_WORKERS: '2' });
+  assert.equal(env.MALLOC_MMAP_THRESHOLD_, CRAWLER_MMAP_THRESHOLD);
+  assert.equal(env.SPIDERD_WORKERS, '2');
+  assert.equal(crawlerEnv({ MALLOC_MMAP_THRESHOLD_: '65536' }).MALLOC_MMAP_THRESHOLD_, '65536');
+});
+
+test('crawler processes get a heap cap, a 16 MB semi-space on every Node line, and leave a heap snapshot in snapshotDir when they near it', () => {
   assert.deepEqual(crawlerExecArgv({ heapCapMb: 512, snapshotDir: '/var/lib/spiderd/snapshots' }), [
     '--max-old-space-size=512',
+    '--max-semi-space-size=16',
     '--heapsnapshot-near-heap-limit=1',
     '--diagnostic-dir=/var/lib/spiderd/snapshots',
   ]);

@@ -34,15 +34,23 @@ export function gapJobs(s: Suspicion, configuredGapJobs: number): number {
   return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / s.rate) * 1000)));
 }
 
+/** Bytes between the sampling heap profiler's samples over the configured gap. */
+const BASE_SAMPLING_BYTES = 512;
+/** Bytes between samples over the longest gaps. */
+const MAX_SAMPLING_BYTES = 16 * 1024;
+
 /**
  * Bytes between the sampling heap profiler's samples during the gap (V8's default is 32 KiB).
- * 1 KiB over the configured gap: small enough that the few small objects a handler allocates to
- * keep a page (a record, a closure, a slice, a Buffer object: 20-200 bytes each) are sampled
- * several times over 200 pages. A longer gap takes proportionally fewer samples, up to 16 KiB:
- * the same leak still leaves as many samples (a 300-byte record per page over 3,300 pages is
- * about 60 at 16 KiB), and the profiler, which slows a busy process, costs it less over the
- * thousands of pages a slow leak's gap lasts.
+ * 512 bytes over the configured gap: the few small objects a handler allocates to keep a page (a
+ * record, a closure, a slice, a Buffer object, a 32-byte cons string that pins the page's HTML)
+ * are sampled a dozen times over 200 pages (at 1 KiB, a handler whose only allocation per page
+ * is such a cons string can be left with no sample, and its report then names spiderd's decoder,
+ * which allocated the HTML, instead of the handler). A longer gap takes proportionally fewer samples, up to
+ * 16 KiB: the same leak still leaves as many samples (a 300-byte record per page over 4,000
+ * pages is about 120 at 10 KiB), and the profiler, which slows a busy process, costs it less
+ * over the thousands of pages a slow leak's gap lasts.
  */
 export function samplingInterval(gap: number, configuredGapJobs: number): number {
-  return 1024 * Math.min(16, Math.max(1, Math.round(gap / Math.max(1, configuredGapJobs))));
+  const ratio = Math.max(1, Math.round(gap / Math.max(1, configuredGapJobs)));
+  return Math.min(MAX_SAMPLING_BYTES, BASE_SAMPLING_BYTES * ratio);
 }
