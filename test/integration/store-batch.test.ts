@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Queue } from 'bullmq';
+import { getLogs } from '@prisma/debug';
 import type { Redis } from 'ioredis';
 import { createDb, prismaRunner, type Db } from '../../src/shared/db/client.js';
 import { createSql, type Sql } from '../../src/shared/db/sql.js';
@@ -186,6 +187,17 @@ describe('StoreBatch', () => {
     assert.match(by.get('b')?.error ?? '', /out of range/);
     assert.deepEqual(['new-1', 'new-2'].map((k) => by.get(k)?.state), ['queued', 'queued'], 'the good pages\' discoveries are kept');
     assert.equal(by.get('from-bad'), undefined, "the culprit's discoveries are dropped with it");
+  });
+
+  test("a stored batch is not kept in memory: Prisma's debug history (kept even with debugging off) holds none of its rows", async () => {
+    const { crawlId, seedId } = await seedCrawl('forgotten', 0);
+    const marker = `kept-${'x'.repeat(50_000)}`;
+    const store = newStore({ sql, batchSize: 10, flushMs: 5 });
+    await store.submit(result(crawlId, seedId, { ...fetchedRow('big page'), data: { text: marker } }));
+    await store.close();
+    assert.equal(getLogs(Number.MAX_SAFE_INTEGER).includes(marker), false, 'the batch JSON stays reachable after it was written');
+    const [row] = await db.page.findMany({ where: { crawlId } });
+    assert.deepEqual(row?.data, { text: marker });
   });
 
   test('a URL of any length up to the cap fits the unique index (a 4,000-character link)', async () => {

@@ -12,9 +12,10 @@ import type { ClassDelta } from '../../src/shared/heap/diff.js';
 import type { SamplingProfile } from '../../src/shared/heap/heap-session.js';
 import { sitesFromProfile } from '../../src/shared/heap/profile-sites.js';
 import { rankGrowers } from '../../src/shared/heap/rank-growers.js';
+import type { GrowthAssessment } from '../../src/shared/mem/leak-analysis.js';
 import { confirmGrowth } from '../../src/workers/memory/confirm-growth.js';
 import { investigationBudget, planEvidence, planSecondSnapshot, snapshotCostBytes } from '../../src/workers/memory/evidence-plan.js';
-import { gapJobs, samplingInterval } from '../../src/workers/memory/investigation-gap.js';
+import { gapJobs, samplingInterval, suspicionOf } from '../../src/workers/memory/investigation-gap.js';
 import { GcBudget } from '../../src/workers/memory/gc-probe.js';
 import { nameCulprit } from '../../src/workers/memory/leak-report.js';
 
@@ -76,7 +77,15 @@ describe('confirmGrowth', () => {
   it("compares off-heap RSS from after snapshot A's write (which leaves RSS higher) to before B's", () => {
     const a = { ...at(1600, 20), offHeapRss: 100 * MB, offHeapRssAfter: 180 * MB };
     assert.equal(confirmGrowth(a, at(1800, 20, 5, 180.5), ['native'], fast).confirmed, false, 'the snapshot, not a leak');
-    assert.equal(confirmGrowth(a, at(1800, 20, 5, 184), ['native'], fast).confirmed, true, '+20 MB per 1,000 jobs outside the heap');
+    assert.equal(confirmGrowth(a, at(2600, 20, 5, 200), ['native'], fast).confirmed, true, '+20 MB per 1,000 jobs outside the heap, 20 MB in all');
+  });
+
+  it('does not confirm a native leak on a few MB of off-heap RSS, whatever its rate over a short gap', () => {
+    const a = { ...at(22_982, 37.89, 4.83), offHeapRss: 100 * MB, offHeapRssAfter: 230 * MB };
+    const g = confirmGrowth(a, at(23_213, 37.85, 4.7, 232.8), ['native'], fast);
+    assert.equal(g.rssMbPer1kJobs, 12.12, 'the rate alone is over the threshold');
+    assert.equal(g.confirmed, false);
+    assert.match(g.note, /or off-heap rss under 8 MB in all/);
   });
 });
 
@@ -120,6 +129,15 @@ describe('investigation gap', () => {
     assert.equal(gapJobs({ rate: 0.77, slow: true }, 200), 1299);
     assert.equal(gapJobs({ rate: 0.3, slow: true }, 200), 3334);
     assert.equal(gapJobs({ rate: 0.05, slow: true }, 200), 4000);
+    assert.equal(gapJobs({ rate: 5, slow: false, offHeapRate: 14 }, 200), 1143, 'off-heap RSS alone: 16 MB at its rate');
+    assert.equal(gapJobs({ rate: 5, slow: false, offHeapRate: 200 }, 200), 200);
+  });
+
+  it('takes the off-heap rate of a native suspicion on RSS alone, and none when external memory leaks', () => {
+    const fit = (mbPer1kJobs: number) => ({ mbPer1kJobs, lowerMbPer1kJobs: mbPer1kJobs / 2, recentMbPer1kJobs: mbPer1kJobs, noiseMb: 1, mbPerHour: null });
+    const native: GrowthAssessment = { verdict: 'suspected leak', kinds: ['native'], note: '', points: 16, jobsSpan: 6860, heap: fit(0.1), external: fit(-0.18), rss: fit(14.12) };
+    assert.deepEqual(suspicionOf(native, 5), { rate: 5, slow: false, offHeapRate: 14.12 });
+    assert.deepEqual(suspicionOf({ ...native, external: fit(9) }, 5), { rate: 5, slow: false });
   });
 
   it('samples the heap every 512 bytes over the configured gap, and proportionally less often over a longer one (at most every 16 KiB)', () => {

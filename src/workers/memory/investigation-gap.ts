@@ -6,6 +6,7 @@
  * page) thousands, so its heap diff has enough new objects to name the culprit.
  */
 import type { GrowthAssessment } from '../../shared/mem/leak-analysis.js';
+import { OFF_HEAP_MIN_GROWTH_MB } from './confirm-growth.js';
 
 /** The gap lets at least this much growth show at the suspected rate: enough new objects for the heap diff to name. */
 const GAP_GROWTH_MB = 1;
@@ -16,22 +17,31 @@ const GAP_GROWTH_MB = 1;
  */
 const MAX_GAP_JOBS = 4_000;
 
+/** A native suspicion on off-heap RSS alone gets a gap for this much growth at its rate: twice what confirms it (confirm-growth.ts). */
+const OFF_HEAP_GAP_GROWTH_MB = 2 * OFF_HEAP_MIN_GROWTH_MB;
+
 export interface Suspicion {
   /** MB per 1,000 jobs: the threshold for a fast leak, the long window's own rate for a slow one. */
   rate: number;
   /** Suspected by the long window alone (slow-growth.ts), not by the threshold. */
   slow: boolean;
+  /** Suspected on off-heap RSS alone (neither the heap nor external memory grew): its rate, MB per 1,000 jobs. */
+  offHeapRate?: number;
 }
 
 export function suspicionOf(a: GrowthAssessment, thresholdMbPer1kJobs: number): Suspicion {
   const fast = [a.heap, a.external].some((f) => f !== null && f.mbPer1kJobs > thresholdMbPer1kJobs);
+  if (!fast && a.verdict === 'suspected leak' && a.kinds.includes('native') && a.rss !== null && a.rss.mbPer1kJobs > thresholdMbPer1kJobs) {
+    return { rate: thresholdMbPer1kJobs, slow: false, offHeapRate: a.rss.mbPer1kJobs };
+  }
   if (fast || !a.slow?.suspected) return { rate: thresholdMbPer1kJobs, slow: false };
   return { rate: Math.min(thresholdMbPer1kJobs, Math.max(a.slow.mbPer1kJobs ?? thresholdMbPer1kJobs, 0.05)), slow: true };
 }
 
 /** Jobs between the clean measurements: enough for the suspicion's growth to show, within MAX_GAP_JOBS. */
 export function gapJobs(s: Suspicion, configuredGapJobs: number): number {
-  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil((GAP_GROWTH_MB / s.rate) * 1000)));
+  const growthJobs = s.offHeapRate !== undefined ? (OFF_HEAP_GAP_GROWTH_MB / s.offHeapRate) * 1000 : (GAP_GROWTH_MB / s.rate) * 1000;
+  return Math.max(configuredGapJobs, Math.min(MAX_GAP_JOBS, Math.ceil(growthJobs)));
 }
 
 /**
