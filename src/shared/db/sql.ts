@@ -32,21 +32,30 @@ const AS_IS: ArgType = { scalarType: 'unknown', arity: 'scalar' };
  * arguments of its last 100 calls even with debugging off (for Prisma's error reports). A
  * crawler's page-row batches are 40-100 KB of JSON each, so that history held 4.5-8.5 MB of a
  * 40 MB heap, moving with the batches' sizes: the leak sentinel read it as growth and as noise
- * (docs/leak-sentinel.md). It is emptied after each statement, failed ones too.
+ * (docs/leak-sentinel.md). It is emptied after each statement, failed ones too, and a failure
+ * gets PostgreSQL's own message back (readable).
  */
-function forgetArgs<T>(result: T): T {
-  forgetAdapterDebugArgs();
-  return result;
+function settled<T>(statement: Promise<T>): Promise<T> {
+  return statement.then(
+    (result) => {
+      forgetAdapterDebugArgs();
+      return result;
+    },
+    (thrown: unknown) => {
+      forgetAdapterDebugArgs();
+      return readable(thrown);
+    },
+  );
 }
 
 function runner(q: SqlQueryable): SqlRunner {
   return {
     async query<T>(text: string, args: unknown[] = []): Promise<T[]> {
-      const r = await q.queryRaw({ sql: text, args, argTypes: args.map(() => AS_IS) }).then(forgetArgs, (thrown: unknown) => readable(forgetArgs(thrown)));
+      const r = await settled(q.queryRaw({ sql: text, args, argTypes: args.map(() => AS_IS) }));
       return r.rows.map((row) => Object.fromEntries(r.columnNames.map((name, i) => [name, row[i]])) as T);
     },
     execute(text: string, args: unknown[] = []): Promise<number> {
-      return q.executeRaw({ sql: text, args, argTypes: args.map(() => AS_IS) }).then(forgetArgs, (thrown: unknown) => readable(forgetArgs(thrown)));
+      return settled(q.executeRaw({ sql: text, args, argTypes: args.map(() => AS_IS) }));
     },
   };
 }

@@ -103,7 +103,7 @@ export function createLeakSentinel(deps: LeakSentinelDeps): LeakSentinel {
     for (const p of all.slice(Math.max(0, all.length - (points.added - seenPoints)))) history.add(p);
     seenPoints = points.added;
     assessment = withSlowGrowth(assessGrowth(all, options), assessSlowGrowth(history.points, slowOptions), points.last?.heap ?? null);
-    log.debug({ leak: state(), force: mode, point: points.last, postGcHeap: points.last?.heap ?? null, postGcExternal: points.last?.external ?? null, quietGcsGivenUp: points.givenUp }, 'leak sentinel: evaluated');
+    log.debug({ leak: state(), force: mode, point: points.last, quietGcsGivenUp: points.givenUp }, 'leak sentinel: evaluated');
     if (investigating || assessment.verdict !== 'suspected leak') return;
     const now = Date.now();
     if (now - lastStartedAt < config.snapshotMinIntervalMs) {
